@@ -1,0 +1,15 @@
+#!/bin/bash
+# compile step: make in the configured build directory, with ccache statistics around it.
+# Environment: PB_JOBS (make -j), PROFILE_TASK (optional, the PGO training workload),
+#              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE.
+set -euo pipefail
+cd /build
+make_args=(-j"${PB_JOBS:?}")
+if [ -n "${PROFILE_TASK:-}" ]; then
+    make_args+=("PROFILE_TASK=${PROFILE_TASK}")
+fi
+ccache --zero-stats >/dev/null 2>&1 || true
+echo "python-builder: make ${make_args[*]}"
+make "${make_args[@]}"
+echo "python-builder: ccache statistics"
+ccache --show-stats 2>/dev/null || true

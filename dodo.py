@@ -1,0 +1,26 @@
+"""python-builder: `doit build` turns CPython releases into Debian packages. See README.md.
+
+This file only wires the task creators; the logic lives in the `tasks` package.
+"""
+
+from pathlib import Path
+
+from tasks import cli
+from tasks.reporter import TimingReporter
+
+ROOT = Path(__file__).resolve().parent
+
+DOIT_CONFIG = {
+    "default_tasks": ["build"],
+    "backend": "sqlite3",
+    "dep_file": str(ROOT / ".doit.db"),
+    "verbosity": 2,
+    "reporter": TimingReporter,
+    "par_type": "thread",
+    "minversion": "0.37.0",
+}
+
+
+def task_python_builder():
+    """python-builder's steps (each family below is a doit task with one sub-task per item)."""
+    yield from cli.tasks(ROOT)

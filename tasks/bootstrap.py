@@ -1,0 +1,91 @@
+"""Make a Debian base image from the Debian archive when none can be found or pulled.
+
+For offline and air-gapped machines: mmdebstrap (or debootstrap) builds a minimal root file system
+from the mirror in this machine's apt configuration, and Docker imports it as an image.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+from .apt_mirror import debian_mirror
+from .config import Distro
+from .errors import UserError
+from .files import remove_tree
+
+BOOTSTRAP_REPOSITORY = "python-builder/bootstrap"
+
+
+def bootstrap_tag(distro: Distro) -> str:
+    return f"{BOOTSTRAP_REPOSITORY}:{distro.family}-{distro.codename}-{distro.arch}"
+
+
+def bootstrap_command(tool: str, distro: Distro, target: Path, mirror: str) -> list[str]:
+    """The argv that builds a minimal root file system for `distro` (a tarball for mmdebstrap)."""
+    if tool == "mmdebstrap":
+        return ["mmdebstrap", "--variant=minbase", f"--architectures={distro.arch}",
+                distro.codename, str(target), mirror]
+    return ["debootstrap", "--variant=minbase", f"--arch={distro.arch}", distro.codename, str(target), mirror]
+
+
+def _tool() -> str:
+    for tool in ("mmdebstrap", "debootstrap"):
+        if shutil.which(tool):
+            return tool
+    raise UserError("no base image could be pulled and neither mmdebstrap nor debootstrap is installed; "
+                    "install one (`sudo apt-get install mmdebstrap`) or make the base image available to Docker")
+
+
+def bootstrap(engine, distro: Distro, work: Path, mirror: str | None = None) -> str:
+    """Build and import the base image for a Debian-family distro; returns its tag."""
+    if distro.family != "debian":
+        raise UserError(
+            f"distros.{distro.name}: base image {distro.base_image} is neither present nor pullable, and "
+            f"only Debian bases can be bootstrapped from this machine's Debian mirror; "
+            f"`docker pull {distro.base_image}` (or `docker load` it) on a machine with registry access"
+        )
+    tool = _tool()
+    if tool == "debootstrap" and os.geteuid() != 0:
+        raise UserError("bootstrapping a base image with debootstrap needs root; run doit as root once, "
+                        "or install mmdebstrap (it can work unprivileged)")
+    mirror = mirror or debian_mirror()
+    tag = bootstrap_tag(distro)
+    work.mkdir(parents=True, exist_ok=True)
+    rootfs = work / f"{distro.codename}-{distro.arch}"
+    tar_path = work / f"{distro.codename}-{distro.arch}.tar"
+    remove_tree(rootfs)
+    tar_path.unlink(missing_ok=True)
+    print(f"base image {distro.base_image} is not available and cannot be pulled: "
+          f"bootstrapping {distro.codename}/{distro.arch} from {mirror} with {tool}", file=sys.stderr)
+    try:
+        if tool == "mmdebstrap":
+            _run(bootstrap_command(tool, distro, tar_path, mirror))
+        else:
+            _run(bootstrap_command(tool, distro, rootfs, mirror))
+            with tarfile.open(tar_path, "w") as archive:
+                archive.add(rootfs, arcname=".")
+        with open(tar_path, "rb") as data:
+            engine.api.import_image_from_data(
+                data, repository=BOOTSTRAP_REPOSITORY, tag=tag.split(":", 1)[1],
+                changes=["ENV LANG=C.UTF-8",
+                         f"LABEL io.python-builder.bootstrapped-from={distro.codename}",
+                         'CMD ["bash"]'],
+            )
+    finally:
+        remove_tree(rootfs)
+        tar_path.unlink(missing_ok=True)
+    print(f"imported bootstrapped base image {tag}", file=sys.stderr)
+    return tag
+
+
+def _run(argv: list[str]) -> None:
+    try:
+        subprocess.run(argv, check=True, stdout=sys.stderr)
+    except subprocess.CalledProcessError as error:
+        raise UserError(f"bootstrapping the base image failed ({argv[0]} exit {error.returncode}); "
+                        "check that the Debian mirror in your apt configuration is reachable")

@@ -1,0 +1,30 @@
+"""The bridge between doit's command line and the task graph: read variables, load config, report errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from . import config, graph
+from .errors import UserError
+
+
+def command_line_variables() -> dict[str, str]:
+    """The NAME=value variables given on doit's command line (e.g. `doit build FAST_BUILD=true`)."""
+    import doit.doit_cmd
+
+    return dict(getattr(doit.doit_cmd, "_CMDLINE_VARS", None) or {})
+
+
+def tasks(root: Path, variables: Mapping[str, str] | None = None) -> Iterator[dict]:
+    """All task dicts; a configuration problem ends doit with one line (no traceback), exit status 2."""
+    variables = command_line_variables() if variables is None else variables
+    try:
+        config_path = Path(variables.get("CONFIG", root / "config.toml"))
+        settings = config.load(config_path, variables)
+        task_list = list(graph.all_tasks(settings, root))
+    except UserError as error:
+        print(f"python-builder: error: {error}", file=sys.stderr)
+        raise SystemExit(2)
+    yield from task_list

@@ -1,0 +1,377 @@
+"""Load config.toml, apply the command-line variables, validate everything into frozen Settings.
+
+Nothing here touches Docker, the network or the file system beyond reading the config file.
+Every value that may later reach a container (flags, package names, paths) is checked against a
+pattern here, so the rest of the code can pass values as argv or environment without quoting worries.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .errors import UserError
+from .versions import Version
+
+# Values that end up as arguments of configure, apt-get or dpkg: no blanks, no shell metacharacters.
+# Options (--with-x=y) or variable assignments (CFLAGS=-O3 -g; blanks allowed, they travel as one argv word).
+FLAG_PATTERN = re.compile(r"^--?[A-Za-z0-9][A-Za-z0-9_+=,./:@%-]*$|^[A-Z][A-Z0-9_]*=[A-Za-z0-9_+=,./:@% -]*$")
+PACKAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+DISTRO_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+IMAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$")
+DISPLAY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._(),+-]{0,80}$")
+MAINTAINER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._'-]{0,60} <[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>$")
+PREFIX_PATTERN = re.compile(r"^/[A-Za-z0-9._/-]*\{major_minor\}[A-Za-z0-9._/-]*$")
+NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*-$")
+REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9.~]*$")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+URL_TEMPLATE_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\]+$")
+
+FAMILIES = ("debian", "ubuntu")
+ARCHES = ("amd64", "arm64")
+SOURCE_KINDS = ("local", "url", "debian-archive")
+VARIANTS = ("default", "freethreaded")
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+# Command-line variables (doit build NAME=value) and what they mean; the README lists the same.
+CLI_VARIABLES = (
+    "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
+    "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
+)
+
+
+@dataclass(frozen=True)
+class Pin:
+    sha256: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Distro:
+    name: str
+    base_image: str
+    display: str
+    codename: str
+    family: str
+    arch: str
+    add_build_deps: tuple[str, ...] = ()
+    drop_build_deps: tuple[str, ...] = ()
+    add_configure: tuple[str, ...] = ()
+    drop_configure: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Flags:
+    common: tuple[str, ...]
+    optimized: tuple[str, ...]
+    fast: tuple[str, ...]
+    free_threaded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sources:
+    order: tuple[str, ...]
+    url_templates: tuple[str, ...]
+    local_dirs: tuple[str, ...]
+    timeout: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    versions: tuple[Version, ...]
+    distros: tuple[Distro, ...]  # the selected ones, in matrix order
+    fast: bool
+    free_threaded: bool
+    jobs: int
+    allow_unpinned: bool
+    prefix_template: str
+    name_prefix: str
+    revision: str
+    maintainer: str
+    flags: Flags
+    sources: Sources
+    build_deps: tuple[str, ...]
+    pins: Mapping[str, Pin]
+    all_distros: Mapping[str, Distro]
+
+    def pin(self, version: Version) -> Pin | None:
+        return self.pins.get(str(version))
+
+    def prefix(self, version: Version) -> str:
+        return self.prefix_template.format(major_minor=version.major_minor)
+
+
+# ---------------------------------------------------------------------------------------------
+# small typed readers: each names the key in its error
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise UserError(f"{where}.{key}: expected a table, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise UserError(
+            f"{where}: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(allowed))}); "
+            "remove it or fix its spelling"
+        )
+
+
+def _get(table: Mapping[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
+    if key not in table:
+        if default is ...:
+            raise UserError(f"{where}.{key}: missing; add it to config.toml")
+        return default
+    value = table[key]
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise UserError(f"{where}.{key}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _str_list(table: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str],
+              what: str, default: Any = ...) -> tuple[str, ...]:
+    values = _get(table, key, list, where, default)
+    for item in values:
+        if not isinstance(item, str) or not pattern.fullmatch(item):
+            raise UserError(f"{where}.{key}: {item!r} is not a valid {what}")
+    return tuple(values)
+
+
+def _matching(value: Any, pattern: re.Pattern[str], where: str, what: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise UserError(f"{where}: {value!r} is not a valid {what}")
+    return value
+
+
+def parse_bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise UserError(f"{where}: expected true or false, got {value!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_distro(name: str, table: Any) -> Distro:
+    where = f"distros.{name}"
+    if not DISTRO_NAME_PATTERN.fullmatch(name):
+        raise UserError(f"{where}: distro names are lowercase letters, digits and '-', got {name!r}")
+    if not isinstance(table, dict):
+        raise UserError(f"{where}: expected a table")
+    _check_keys(table, {"base_image", "display", "codename", "family", "arch", "add_build_deps",
+                        "drop_build_deps", "add_configure", "drop_configure"}, where)
+    family = _get(table, "family", str, where)
+    if family not in FAMILIES:
+        raise UserError(f"{where}.family: {family!r} is not one of {', '.join(FAMILIES)}")
+    arch = _get(table, "arch", str, where, "amd64")
+    if arch not in ARCHES:
+        raise UserError(f"{where}.arch: {arch!r} is not one of {', '.join(ARCHES)} "
+                        "(armhf is out of scope: Raspberry Pi OS 32-bit is ARMv6)")
+    return Distro(
+        name=name,
+        base_image=_matching(_get(table, "base_image", str, where), IMAGE_PATTERN,
+                             f"{where}.base_image", "Docker image name"),
+        display=_matching(_get(table, "display", str, where), DISPLAY_PATTERN,
+                          f"{where}.display", "display name"),
+        codename=_matching(_get(table, "codename", str, where), DISTRO_NAME_PATTERN,
+                           f"{where}.codename", "codename"),
+        family=family,
+        arch=arch,
+        add_build_deps=_str_list(table, "add_build_deps", where, PACKAGE_PATTERN, "package name", []),
+        drop_build_deps=_str_list(table, "drop_build_deps", where, PACKAGE_PATTERN, "package name", []),
+        add_configure=_str_list(table, "add_configure", where, FLAG_PATTERN, "configure flag", []),
+        drop_configure=_str_list(table, "drop_configure", where, FLAG_PATTERN, "configure flag", []),
+    )
+
+
+def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
+    pins = {}
+    for key, entry in table.items():
+        where = f"pins.{key!r}"
+        Version.parse(key, where)
+        if not isinstance(entry, dict):
+            raise UserError(f"{where}: expected {{ sha256 = \"…\", size = N }}")
+        _check_keys(entry, {"sha256", "size"}, where)
+        sha = _matching(_get(entry, "sha256", str, where), SHA256_PATTERN, f"{where}.sha256",
+                        "sha256 (64 lowercase hex digits)")
+        size = _get(entry, "size", int, where, None)
+        if size is not None and size <= 0:
+            raise UserError(f"{where}.size: must be a positive number of bytes")
+        pins[key] = Pin(sha, size)
+    return pins
+
+
+def parse(data: Mapping[str, Any]) -> Settings:
+    """Validate a parsed config.toml into Settings (no command-line variables applied)."""
+    _check_keys(data, {"build", "package", "flags", "sources", "build_deps", "distros", "pins"}, "config")
+    build = _table(data, "build", "config")
+    _check_keys(build, {"versions", "distros", "fast", "free_threaded", "jobs", "allow_unpinned"}, "build")
+    package = _table(data, "package", "config")
+    _check_keys(package, {"prefix", "name_prefix", "revision", "maintainer"}, "package")
+    flags = _table(data, "flags", "config")
+    _check_keys(flags, {"common", "optimized", "fast", "free_threaded"}, "flags")
+    sources = _table(data, "sources", "config")
+    _check_keys(sources, {"order", "url_templates", "local_dirs", "timeout"}, "sources")
+    build_deps = _table(data, "build_deps", "config")
+    _check_keys(build_deps, {"packages"}, "build_deps")
+    distro_tables = _table(data, "distros", "config")
+    all_distros = {name: _read_distro(name, table) for name, table in distro_tables.items()}
+    if not all_distros:
+        raise UserError("distros: no distro entries; add at least one [distros.<name>] table")
+
+    versions = _get(build, "versions", list, "build")
+    if not versions:
+        raise UserError("build.versions: empty; list at least one CPython version")
+    parsed_versions = tuple(Version.parse(v, "build.versions") for v in versions)
+    distro_names = _get(build, "distros", list, "build")
+    if not distro_names:
+        raise UserError("build.distros: empty; list at least one distro entry")
+    selected = tuple(_known_distro(all_distros, n, "build.distros") for n in distro_names)
+
+    jobs = _get(build, "jobs", int, "build", 0)
+    if jobs < 0:
+        raise UserError("build.jobs: must be 0 (all cores) or a positive number")
+    order = _get(sources, "order", list, "sources", list(SOURCE_KINDS))
+    for kind in order:
+        if kind not in SOURCE_KINDS:
+            raise UserError(f"sources.order: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
+    templates = _str_list(sources, "url_templates", "sources", URL_TEMPLATE_PATTERN, "URL template", [])
+    for template in templates:
+        try:
+            template.format(version="3.13.0", folder="3.13.0")
+        except (KeyError, IndexError, ValueError):
+            raise UserError(f"sources.url_templates: {template!r} may only use {{version}} and {{folder}}")
+    local_dirs = _get(sources, "local_dirs", list, "sources", [])
+    for item in local_dirs:
+        if not isinstance(item, str) or not item or "\n" in item:
+            raise UserError(f"sources.local_dirs: {item!r} is not a directory path")
+    timeout = _get(sources, "timeout", int, "sources", 30)
+    if timeout <= 0:
+        raise UserError("sources.timeout: must be a positive number of seconds")
+
+    settings = Settings(
+        versions=parsed_versions,
+        distros=selected,
+        fast=_get(build, "fast", bool, "build", False),
+        free_threaded=_get(build, "free_threaded", bool, "build", True),
+        jobs=jobs,
+        allow_unpinned=_get(build, "allow_unpinned", bool, "build", False),
+        prefix_template=_matching(_get(package, "prefix", str, "package", "/opt/python/python{major_minor}"),
+                                  PREFIX_PATTERN, "package.prefix",
+                                  "prefix (an absolute path containing {major_minor})"),
+        name_prefix=_matching(_get(package, "name_prefix", str, "package", "opt-"), NAME_PREFIX_PATTERN,
+                              "package.name_prefix",
+                              "package name prefix (lowercase, ending in '-'; it must not be empty: "
+                              "bare pythonX.Y names collide with the distro's own packages)"),
+        revision=_matching(_get(package, "revision", str, "package", "1"), REVISION_PATTERN,
+                           "package.revision", "Debian revision"),
+        maintainer=_matching(_get(package, "maintainer", str, "package"), MAINTAINER_PATTERN,
+                             "package.maintainer", "maintainer ('Name <address>')"),
+        flags=Flags(
+            common=_str_list(flags, "common", "flags", FLAG_PATTERN, "configure flag"),
+            optimized=_str_list(flags, "optimized", "flags", FLAG_PATTERN, "configure flag"),
+            fast=_str_list(flags, "fast", "flags", FLAG_PATTERN, "configure flag"),
+            free_threaded=_str_list(flags, "free_threaded", "flags", FLAG_PATTERN, "configure flag"),
+        ),
+        sources=Sources(tuple(order), templates, tuple(local_dirs), timeout),
+        build_deps=_str_list(build_deps, "packages", "build_deps", PACKAGE_PATTERN, "package name"),
+        pins=MappingProxyType(_read_pins(_table(data, "pins", "config"))),
+        all_distros=MappingProxyType(all_distros),
+    )
+    _check_pins(settings)
+    return settings
+
+
+def _known_distro(all_distros: Mapping[str, Distro], name: Any, where: str) -> Distro:
+    if not isinstance(name, str) or name not in all_distros:
+        raise UserError(f"{where}: unknown distro {name!r}; known: {', '.join(sorted(all_distros))}")
+    return all_distros[name]
+
+
+def _check_pins(settings: Settings) -> None:
+    if settings.allow_unpinned:
+        return
+    for version in settings.versions:
+        if settings.pin(version) is None:
+            raise UserError(
+                f"pins: no sha256 pin for {version}; add it to [pins] in config.toml "
+                "(or set build.allow_unpinned = true to build it unverified)"
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# command-line variables
+
+
+def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Settings:
+    """Apply the original builder's build arguments (and DISTRO) given as doit command-line variables."""
+    unknown = sorted(k for k in variables if k not in CLI_VARIABLES and k.isupper())
+    if unknown:
+        raise UserError(f"command line: unknown variable {unknown[0]}; known: {', '.join(CLI_VARIABLES)}")
+    changes: dict[str, Any] = {}
+
+    version_text = variables.get("PYTHON_VERSION")
+    maj_min, mic = variables.get("PYTHON_VER_MAJ_MIN"), variables.get("PYTHON_VER_MIC")
+    if version_text is not None and (maj_min is not None or mic is not None):
+        raise UserError("command line: give either PYTHON_VERSION or PYTHON_VER_MAJ_MIN + PYTHON_VER_MIC, not both")
+    if (maj_min is None) != (mic is None):
+        raise UserError("command line: PYTHON_VER_MAJ_MIN and PYTHON_VER_MIC go together "
+                        "(e.g. PYTHON_VER_MAJ_MIN=3.14 PYTHON_VER_MIC=2), or use PYTHON_VERSION=3.14.2")
+    if maj_min is not None:
+        version_text = f"{maj_min}.{mic}"
+    if version_text is not None:
+        changes["versions"] = tuple(Version.parse(v.strip(), "PYTHON_VERSION") for v in version_text.split(","))
+
+    distros = settings.distros
+    if "DISTRO" in variables:
+        distros = tuple(_known_distro(settings.all_distros, n.strip(), "DISTRO")
+                        for n in variables["DISTRO"].split(","))
+    base = variables.get("OS_DISTRO_BASE")
+    if base is not None:
+        _matching(base, IMAGE_PATTERN, "OS_DISTRO_BASE", "Docker image name")
+        matches = tuple(d for d in settings.all_distros.values() if d.base_image == base)
+        if "DISTRO" not in variables and len(matches) >= 1:
+            distros = matches[:1]
+        elif len(distros) == 1:
+            distros = (replace(distros[0], base_image=base),)
+        else:
+            raise UserError(f"OS_DISTRO_BASE: {base!r} is no configured distro's base image; "
+                            "also give DISTRO=<one distro entry> whose base image it replaces")
+    disp = variables.get("OS_DISTRO_DISP")
+    if disp is not None:
+        _matching(disp, DISPLAY_PATTERN, "OS_DISTRO_DISP", "display name")
+        if len(distros) != 1:
+            raise UserError("OS_DISTRO_DISP: names one distro; also give DISTRO=<name> or OS_DISTRO_BASE=<image>")
+        distros = (replace(distros[0], display=disp),)
+    changes["distros"] = distros
+    if "FAST_BUILD" in variables:
+        changes["fast"] = parse_bool(variables["FAST_BUILD"], "FAST_BUILD")
+    if "BUILD_NOGIL" in variables:
+        changes["free_threaded"] = parse_bool(variables["BUILD_NOGIL"], "BUILD_NOGIL")
+    result = replace(settings, **changes)
+    _check_pins(result)
+    return result
+
+
+def load(path: Path, variables: Mapping[str, str] = MappingProxyType({})) -> Settings:
+    """Read, validate and override: the single entry point the task graph uses."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found; run doit from the project directory or set CONFIG=<file>")
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML ({error}); fix the syntax")
+    return apply_overrides(parse(data), variables)

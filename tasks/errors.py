@@ -1,0 +1,24 @@
+"""The one exception type for problems a user can fix: printed as a single line, never a traceback."""
+
+
+class UserError(Exception):
+    """A problem the user can fix; str(error) says what is wrong and how to fix it, in one line."""
+
+    def __str__(self) -> str:  # keep it to one line whatever the caller passed
+        return " ".join(str(self.args[0] if self.args else "").split())
+
+
+def user_errors(action):
+    """Decorate a doit action: a UserError becomes a one-line task failure instead of a traceback."""
+    import functools
+
+    @functools.wraps(action)
+    def wrapper(*args, **kwargs):
+        from doit.exceptions import TaskFailed
+
+        try:
+            return action(*args, **kwargs)
+        except UserError as error:
+            return TaskFailed(f"python-builder: error: {error}")
+
+    return wrapper

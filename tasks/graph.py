@@ -1,0 +1,146 @@
+"""The doit task graph: plain dicts built from Settings. No Docker or network call happens here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from doit.tools import config_changed
+
+from . import images, steps
+from .config import Settings
+from .plan import Build, Layout, builds
+
+DOCS = {
+    "build": "Build, package and check every (version, distro) pair: build:<version>, build:<version>-<distro>",
+    "download": "Fetch the source tarball into cache/downloads/ (one copy for all distros)",
+    "checksum": "Check the tarball against its sha256 and size pin; a mismatch removes it",
+    "extract": "Unpack the verified tarball into cache/src/ (refusing paths outside its top folder)",
+    "image": "Build the distro's build image (base image pulled, or bootstrapped from the Debian archive)",
+    "configure": "Run configure for the default interpreter in its own build tree",
+    "compile": "Run make for the default interpreter (ccache-backed)",
+    "configure_ft": "Run configure for the free-threaded interpreter (--disable-gil) in its own tree",
+    "compile_ft": "Run make for the free-threaded interpreter",
+    "package": "make install both variants, trim the free-threaded add-on, build .debs into dist/<distro>/",
+}
+
+
+def _group(basename: str) -> dict:
+    return {"basename": basename, "name": None, "doc": DOCS[basename]}
+
+
+def _scripts(layout: Layout, *names: str) -> list[str]:
+    return [str(layout.root / "docker" / "steps" / n) for n in names]
+
+
+def source_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
+    for basename in ("download", "checksum", "extract"):
+        yield _group(basename)
+    for version in settings.versions:
+        pin = settings.pin(version)
+        pin_state = {"sha256": pin.sha256 if pin else None, "size": pin.size if pin else None}
+        yield {
+            "basename": "download", "name": str(version),
+            "actions": [(steps.download, [settings, version, layout])],
+            "targets": [str(layout.tarball(version))],
+            "uptodate": [config_changed(pin_state)],
+            "clean": [(steps.clean_download, [version, layout])],
+        }
+        yield {
+            "basename": "checksum", "name": str(version),
+            "actions": [(steps.checksum, [settings, version, layout])],
+            "file_dep": [str(layout.tarball(version))],
+            "targets": [str(layout.verified_stamp(version))],
+            "uptodate": [config_changed(pin_state)],
+            "clean": True,
+        }
+        yield {
+            "basename": "extract", "name": str(version),
+            "actions": [(steps.unpack, [version, layout])],
+            "file_dep": [str(layout.verified_stamp(version)), str(layout.root / "tasks" / "extract.py")],
+            "targets": [str(layout.extracted_stamp(version))],
+            "clean": True,
+        }
+
+
+def image_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
+    yield _group("image")
+    for distro in {d.name: d for d in settings.distros}.values():
+        recipe = images.recipe(settings, distro, layout)
+        yield {
+            "basename": "image", "name": distro.name,
+            "actions": [(steps.image, [settings, distro, layout])],
+            "file_dep": [str(layout.root / "docker" / n) for n in images.RECIPE_FILES],
+            "targets": [str(layout.image_stamp(distro))],
+            "uptodate": [config_changed({"recipe": recipe.digest}), (images.image_exists, [recipe.tag])],
+            "clean": [(steps.clean_image, [distro, layout, recipe.tag])],
+        }
+
+
+def variant_tasks(build: Build) -> Iterator[dict]:
+    layout = build.layout
+    for variant in build.variants:
+        configure, compile_ = steps.step_name("configure", variant), steps.step_name("compile", variant)
+        yield {
+            "basename": configure, "name": build.key,
+            "actions": [(steps.configure, [build, variant])],
+            "file_dep": [str(layout.extracted_stamp(build.version)), str(layout.image_stamp(build.distro)),
+                         *_scripts(layout, "configure.sh")],
+            "targets": [str(build.configured_stamp(variant))],
+            "uptodate": [config_changed({"args": list(build.configure_args(variant))})],
+        }
+        yield {
+            "basename": compile_, "name": build.key,
+            "actions": [(steps.compile_, [build, variant])],
+            "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh")],
+            "targets": [str(build.compiled_stamp(variant))],
+        }
+
+
+def package_task(build: Build) -> dict:
+    layout = build.layout
+    templates = sorted(str(p) for p in (layout.root / "debian").iterdir() if p.is_file())
+    return {
+        "basename": "package", "name": build.key,
+        "actions": [(steps.package, [build])],
+        "file_dep": [*(str(build.compiled_stamp(v)) for v in build.variants), *templates,
+                     *_scripts(layout, "install.sh", "debuild.sh"),
+                     str(layout.root / "tasks" / "freethreaded.py")],
+        "targets": [str(p) for p in build.deb_files()] + [str(build.changes_file)],
+        "uptodate": [config_changed({
+            "packages": list(build.packages), "version": build.debian_version, "display": build.distro.display,
+            "maintainer": build.settings.maintainer, "prefix": build.prefix,
+        })],
+    }
+
+
+def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
+    all_builds = builds(settings, layout)
+    for basename in ("configure", "compile", "configure_ft", "compile_ft", "package"):
+        if settings.free_threaded or not basename.endswith("_ft"):
+            yield _group(basename)
+    yield _group("build")
+    for build in all_builds:
+        yield from variant_tasks(build)
+        yield package_task(build)
+        yield {
+            "basename": "build", "name": build.key,
+            "doc": f"CPython {build.version} for {build.distro.display}",
+            "actions": None,
+            "task_dep": [f"package:{build.key}"],
+            "clean": [(steps.clean_build, [build])],
+        }
+    for version in settings.versions:
+        yield {
+            "basename": "build", "name": str(version),
+            "doc": f"CPython {version} for every configured distro",
+            "actions": None,
+            "task_dep": [f"build:{b.key}" for b in all_builds if b.version == version],
+        }
+
+
+def all_tasks(settings: Settings, root: Path) -> Iterator[dict]:
+    layout = Layout.for_root(root)
+    yield from source_tasks(settings, layout)
+    yield from image_tasks(settings, layout)
+    yield from build_tasks(settings, layout)

@@ -1,0 +1,128 @@
+"""The image step: find (or pull, or bootstrap) a distro's base image and build its build image."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bootstrap, docker_env
+from .config import Distro, Settings
+from .errors import UserError
+from .files import write_json_atomic
+from .flags import build_deps
+from .plan import Layout
+
+RECIPE_FILES = ("Dockerfile", "install-build-deps.sh")
+
+
+@dataclass(frozen=True)
+class ImageRecipe:
+    distro: Distro
+    packages: tuple[str, ...]
+    files: tuple[tuple[str, bytes], ...]
+    project_id: str
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for name, data in self.files:
+            h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(json.dumps([self.distro.base_image, self.distro.arch, list(self.packages)]).encode())
+        return h.hexdigest()
+
+    @property
+    def tag(self) -> str:
+        return f"python-builder-{self.project_id}/build:{self.distro.name}-{self.digest[:12]}"
+
+    def context(self) -> bytes:
+        """The build context: the recipe files as a tar, deterministic."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for name, data in self.files:
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(data), 0o755, 0
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    @property
+    def buildargs(self) -> dict[str, str]:
+        return {"BASE_IMAGE": self.distro.base_image, "BUILD_DEPS": " ".join(self.packages)}
+
+
+def recipe(settings: Settings, distro: Distro, layout: Layout) -> ImageRecipe:
+    files = tuple((name, (layout.root / "docker" / name).read_bytes()) for name in RECIPE_FILES)
+    return ImageRecipe(distro, build_deps(settings, distro), files, layout.project_id)
+
+
+def _present(engine, ref: str) -> bool:
+    import docker
+    try:
+        engine.images.get(ref)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def base_image(engine, distro: Distro, layout: Layout) -> str:
+    """A locally present base image for `distro`: as configured, pulled, or bootstrapped."""
+    import docker
+    for ref in (distro.base_image, bootstrap.bootstrap_tag(distro)):
+        if _present(engine, ref):
+            return ref
+    platform = f"linux/{distro.arch}"
+    try:
+        print(f"pulling {distro.base_image} ({platform})", file=sys.stderr)
+        engine.images.pull(distro.base_image, platform=platform)
+        return distro.base_image
+    except docker.errors.APIError as error:
+        print(f"cannot pull {distro.base_image}: {' '.join(str(error).split())[:200]}", file=sys.stderr)
+    return bootstrap.bootstrap(engine, distro, layout.cache / "bootstrap")
+
+
+def image_exists(tag: str) -> bool:
+    """uptodate check: is the build image still in Docker? False when Docker cannot be asked."""
+    try:
+        return _present(docker_env.client(), tag)
+    except Exception:  # noqa: BLE001 - an unreachable daemon means: not up to date, let the step say why
+        return False
+
+
+def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
+    """Build the image (streaming Docker's output) and write the stamp last."""
+    import docker
+    import requests
+
+    stamp.unlink(missing_ok=True)
+    engine = docker_env.client()
+    try:
+        base = base_image(engine, recipe_.distro, layout)
+        args = dict(recipe_.buildargs, BASE_IMAGE=base)
+        image_id = None
+        log_path = layout.logs / f"image-{recipe_.distro.name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "w") as log:
+            for line in engine.api.build(
+                fileobj=io.BytesIO(recipe_.context()), custom_context=True, tag=recipe_.tag, buildargs=args,
+                labels={docker_env.LABEL_PROJECT: recipe_.project_id, docker_env.LABEL_RECIPE: recipe_.digest},
+                rm=True, forcerm=True, decode=True, network_mode="host", platform=f"linux/{recipe_.distro.arch}",
+            ):
+                if "stream" in line:
+                    sys.stdout.write(line["stream"])
+                    log.write(line["stream"])
+                if "error" in line:
+                    log.write(line["error"] + "\n")
+                    raise UserError(f"image:{recipe_.distro.name}: building the image failed: "
+                                    f"{' '.join(line['error'].split())[:300]}; full log: {log_path}")
+                if "aux" in line and "ID" in line["aux"]:
+                    image_id = line["aux"]["ID"]
+    except (docker.errors.DockerException, requests.RequestException) as error:
+        raise docker_env.docker_error(f"building image:{recipe_.distro.name}", error)
+    record = {"tag": recipe_.tag, "recipe": recipe_.digest, "base": base, "distro": recipe_.distro.name}
+    write_json_atomic(stamp, record)
+    print(f"image {recipe_.tag} ({image_id}) from {base}", file=sys.stderr)
+    return record

@@ -1,0 +1,131 @@
+"""The package step: install both variants, trim the free-threaded tree, run debhelper, publish .debs."""
+
+from __future__ import annotations
+
+import email.utils
+import shutil
+import sys
+from pathlib import Path
+
+from . import freethreaded
+from .errors import UserError
+from .files import move_atomic, remove_tree
+from .plan import Build
+from .runner import Mount, Step
+
+TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in")
+STATIC_FILES = ("rules", "install-staged.sh", "copyright")
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Replace @NAME@ placeholders; an unknown placeholder left behind is a bug, so it raises."""
+    for name, value in values.items():
+        template = template.replace(f"@{name}@", value)
+    leftover = [w for w in template.split() if w.startswith("@") and w.endswith("@") and len(w) > 2]
+    if leftover:
+        raise ValueError(f"unrendered placeholder {leftover[0]}")
+    return template
+
+
+def template_values(build: Build, date_epoch: float) -> dict[str, str]:
+    optimized = "fast build, no PGO or LTO" if build.settings.fast else "PGO and LTO"
+    return {
+        "PACKAGE_MAIN": build.package_main,
+        "PACKAGE_FT": build.package_ft,
+        "VERSION": str(build.version),
+        "MAJOR_MINOR": build.version.major_minor,
+        "DEBIAN_VERSION": build.debian_version,
+        "CODENAME": build.distro.codename,
+        "DISPLAY": build.distro.display,
+        "MAINTAINER": build.settings.maintainer,
+        "PREFIX": build.prefix,
+        "FLAGS_SUMMARY": optimized,
+        "DATE": email.utils.formatdate(date_epoch, usegmt=True).replace("GMT", "+0000"),
+    }
+
+
+def render_debian_dir(build: Build, templates: Path, dest: Path, date_epoch: float) -> None:
+    """Write the debian/ directory for this build into `dest` (replacing what was there)."""
+    values = template_values(build, date_epoch)
+    remove_tree(dest)
+    dest.mkdir(parents=True)
+    control = render((templates / "control.in").read_text(), values)
+    if build.settings.free_threaded:
+        control += render((templates / "control-freethreaded.in").read_text(), values)
+    (dest / "control").write_text(control)
+    (dest / "changelog").write_text(render((templates / "changelog.in").read_text(), values))
+    for package in build.packages:
+        text = render((templates / "lintian-overrides.in").read_text(), {**values, "PACKAGE": package})
+        (dest / f"{package}.lintian-overrides").write_text(text)
+    for name in STATIC_FILES:
+        shutil.copy2(templates / name, dest / name)
+    (dest / "source").mkdir()
+    (dest / "source" / "format").write_text("3.0 (native)\n")
+
+
+def pkg_dir(build: Build) -> Path:
+    return build.build_dir / "pkg"
+
+
+def install_step(build: Build, image: str) -> Step:
+    layout = build.layout
+    mounts = [Mount(build.variant_dir(v), f"/build/{v}", read_only=False) for v in build.variants]
+    mounts += [Mount(layout.source_dir(build.version), "/src"),
+               Mount(layout.root / "docker" / "steps", "/pb/steps"),
+               Mount(pkg_dir(build), "/pkg", read_only=False)]
+    return Step(name=f"package:{build.key}", image=image, log=layout.logs / f"package-install-{build.key}.log",
+                project_id=layout.project_id, mounts=tuple(mounts),
+                command=("bash", "/pb/steps/install.sh", *build.variants))
+
+
+def debuild_step(build: Build, image: str) -> Step:
+    layout = build.layout
+    pairs = [f"{build.package_main}=default"]
+    if build.settings.free_threaded:
+        pairs.append(f"{build.package_ft}=freethreaded")
+    return Step(name=f"package:{build.key}", image=image, log=layout.logs / f"package-debuild-{build.key}.log",
+                project_id=layout.project_id,
+                mounts=(Mount(layout.root / "docker" / "steps", "/pb/steps"),
+                        Mount(pkg_dir(build), "/pkg", read_only=False)),
+                environment={"PB_PACKAGES": " ".join(pairs)},
+                command=("bash", "/pb/steps/debuild.sh"))
+
+
+def outputs(build: Build) -> list[str]:
+    """Files dpkg-buildpackage leaves in /pkg that we publish."""
+    stem = f"{build.package_main}_{build.debian_version}_{build.distro.arch}"
+    return [p.name for p in build.deb_files()] + [f"{stem}.buildinfo", f"{stem}.changes"]
+
+
+def package(build: Build, image: str, run) -> dict:
+    """Run the whole package step; `run(step)` runs a container step. Returns a summary."""
+    work = pkg_dir(build)
+    remove_tree(work)
+    (work / "stage").mkdir(parents=True)
+    for target in build.deb_files():
+        target.unlink(missing_ok=True)
+    run(install_step(build, image))
+    summary: dict = {}
+    if build.settings.free_threaded:
+        result = freethreaded.dedupe(work / "stage" / "freethreaded", work / "stage" / "default",
+                                     build.prefix, build.version.major_minor)
+        summary["freethreaded"] = {"dropped": result.dropped, "linked": result.linked, "files": result.kept_files}
+        print(f"free-threaded tree: {result.dropped} files left to the main package, "
+              f"{result.linked} stdlib entries linked, {result.kept_files} files kept")
+    patchlevel = build.layout.source_dir(build.version) / "Include" / "patchlevel.h"
+    render_debian_dir(build, build.layout.root / "debian", work / "src" / "debian", patchlevel.stat().st_mtime)
+    run(debuild_step(build, image))
+    produced = outputs(build)
+    missing = [name for name in produced if not (work / name).is_file()]
+    if missing:
+        raise UserError(f"package:{build.key}: debhelper did not produce {missing[0]}; see the log in cache/logs/")
+    build.dist_dir.mkdir(parents=True, exist_ok=True)
+    # the .debs last, so an interrupted publish leaves a target missing and doit re-runs the step
+    for name in sorted(produced, key=lambda n: n.endswith(".deb")):
+        move_atomic(work / name, build.dist_dir / name)
+    summary["debs"] = {p.name: p.stat().st_size for p in build.deb_files()}
+    for name, size in summary["debs"].items():
+        print(f"  {build.dist_dir / name}  {size / 1e6:.1f} MB", file=sys.stderr)
+    remove_tree(work)
+    return summary
+

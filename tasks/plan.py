@@ -1,0 +1,143 @@
+"""Plain data for one (version, distro) build: names, versions and paths, derived from Settings."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Distro, Settings
+from .flags import configure_args
+from .versions import Version
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things live on the host."""
+
+    root: Path  # the project checkout (docker/ and debian/ are read from here)
+    cache: Path
+    dist: Path
+
+    @classmethod
+    def for_root(cls, root: Path) -> "Layout":
+        root = root.resolve()
+        return cls(root=root, cache=root / "cache", dist=root / "dist")
+
+    @property
+    def project_id(self) -> str:
+        """Short hash of the checkout's path: keeps image and container names of two checkouts apart."""
+        return hashlib.sha256(str(self.root).encode()).hexdigest()[:10]
+
+    @property
+    def downloads(self) -> Path:
+        return self.cache / "downloads"
+
+    @property
+    def logs(self) -> Path:
+        return self.cache / "logs"
+
+    def tarball(self, version: Version) -> Path:
+        return self.downloads / version.tarball_name
+
+    def verified_stamp(self, version: Version) -> Path:
+        return self.downloads / f"{version.tarball_name}.verified.json"
+
+    def source_dir(self, version: Version) -> Path:
+        return self.cache / "src" / f"Python-{version}"
+
+    def extracted_stamp(self, version: Version) -> Path:
+        return self.cache / "src" / f"Python-{version}.extracted"
+
+    def image_stamp(self, distro: Distro) -> Path:
+        return self.cache / "images" / f"{distro.name}.json"
+
+    def ccache_dir(self, distro: Distro) -> Path:
+        return self.cache / "ccache" / f"{distro.name}"
+
+
+@dataclass(frozen=True)
+class Build:
+    """One (version, distro) pair and everything derived from it."""
+
+    version: Version
+    distro: Distro
+    settings: Settings
+    layout: Layout
+
+    @property
+    def key(self) -> str:
+        return f"{self.version}-{self.distro.name}"
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return ("default", "freethreaded") if self.settings.free_threaded else ("default",)
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.prefix(self.version)
+
+    @property
+    def package_main(self) -> str:
+        return f"{self.settings.name_prefix}python{self.version.major_minor}"
+
+    @property
+    def package_ft(self) -> str:
+        return f"{self.package_main}t"
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        return (self.package_main, self.package_ft) if self.settings.free_threaded else (self.package_main,)
+
+    @property
+    def debian_version(self) -> str:
+        return f"{self.version.debian_upstream}-{self.settings.revision}+{self.distro.codename}"
+
+    def configure_args(self, variant: str) -> tuple[str, ...]:
+        return configure_args(self.settings, self.distro, self.version, variant)
+
+    @property
+    def build_dir(self) -> Path:
+        return self.layout.cache / "build" / self.key
+
+    def variant_dir(self, variant: str) -> Path:
+        return self.build_dir / variant
+
+    def configured_stamp(self, variant: str) -> Path:
+        return self.build_dir / f"{variant}.configured.json"
+
+    def compiled_stamp(self, variant: str) -> Path:
+        return self.build_dir / f"{variant}.compiled.json"
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.layout.dist / self.distro.name
+
+    def deb_files(self) -> tuple[Path, ...]:
+        """The .debs the package step produces (debhelper's -dbgsym included)."""
+        names = []
+        dbgsym_ext = "ddeb" if self.distro.family == "ubuntu" else "deb"  # Ubuntu's debhelper makes .ddeb
+        for package in self.packages:
+            names.append(f"{package}_{self.debian_version}_{self.distro.arch}.deb")
+            names.append(f"{package}-dbgsym_{self.debian_version}_{self.distro.arch}.{dbgsym_ext}")
+        return tuple(self.dist_dir / n for n in names)
+
+    @property
+    def main_deb(self) -> Path:
+        return self.deb_files()[0]
+
+    @property
+    def ft_deb(self) -> Path | None:
+        return self.deb_files()[2] if self.settings.free_threaded else None
+
+    @property
+    def changes_file(self) -> Path:
+        return self.dist_dir / f"{self.package_main}_{self.debian_version}_{self.distro.arch}.changes"
+
+    @property
+    def validation_report(self) -> Path:
+        return self.dist_dir / f"{self.package_main}_{self.debian_version}.validation.json"
+
+
+def builds(settings: Settings, layout: Layout) -> tuple[Build, ...]:
+    return tuple(Build(v, d, settings, layout) for v in settings.versions for d in settings.distros)

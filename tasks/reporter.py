@@ -1,0 +1,52 @@
+"""doit reporter: one-line errors for problems a user can fix, and a timing summary at the end of a run."""
+
+from __future__ import annotations
+
+import time
+
+from doit.exceptions import TaskFailed
+from doit.reporter import ConsoleReporter
+
+USER_ERROR_PREFIX = "python-builder: "
+
+
+class TimingReporter(ConsoleReporter):
+    desc = "console output, one-line user errors, per-task timing summary"
+
+    def __init__(self, outstream, options):
+        super().__init__(outstream, options)
+        self._started: dict[str, float] = {}
+        self.timings: list[tuple[str, float, str]] = []
+
+    def execute_task(self, task):
+        self._started[task.name] = time.monotonic()
+        super().execute_task(task)
+
+    def _finish(self, task, outcome: str) -> None:
+        started = self._started.pop(task.name, None)
+        if started is not None and task.actions:
+            self.timings.append((task.name, time.monotonic() - started, outcome))
+
+    def add_success(self, task):
+        self._finish(task, "ok")
+        super().add_success(task)
+
+    def add_failure(self, task, fail):
+        self._finish(task, "FAILED")
+        if isinstance(fail, TaskFailed) and fail.message.startswith(USER_ERROR_PREFIX):
+            self.failures.append({"task": task, "exception": fail})
+            self.write(f"{fail.message.splitlines()[0]}\n")
+            return
+        super().add_failure(task, fail)
+
+    def complete_run(self):
+        if self.timings:
+            width = max(len(name) for name, _, _ in self.timings)
+            self.write("\npython-builder: timing\n")
+            for name, seconds, outcome in self.timings:
+                self.write(f"  {name:<{width}}  {seconds:8.1f} s  {outcome}\n")
+            self.write(f"  {'total':<{width}}  {sum(s for _, s, _ in self.timings):8.1f} s\n")
+        failures, self.failures = self.failures, [f for f in self.failures
+                                                  if not f["exception"].message.startswith(USER_ERROR_PREFIX)]
+        super().complete_run()
+        self.failures = failures

@@ -1,0 +1,113 @@
+"""Run one step in a fresh container: stream its output to the terminal and a log, always remove it."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from . import docker_env
+from .errors import UserError
+
+LOG_TAIL_LINES = 25
+
+
+@dataclass(frozen=True)
+class Mount:
+    host: Path
+    container: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # the doit task name, e.g. "configure:3.13.15-trixie"
+    image: str
+    command: tuple[str, ...]
+    log: Path
+    project_id: str
+    mounts: tuple[Mount, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    network: str = "none"  # hermetic unless a step needs the network
+    user: str | None = None  # default: the invoking user's uid:gid
+    workdir: str = "/"
+
+
+def container_name(project_id: str, step_name: str) -> str:
+    return f"pb-{project_id}-" + re.sub(r"[^A-Za-z0-9_.-]", "_", step_name)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C while a container runs, so `finally` blocks remove it."""
+    def _raise(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise)
+    except ValueError:  # not the main thread (doit -P thread): nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def remove_leftovers(engine, project_id: str) -> int:
+    """Remove containers of this project left behind by a killed run (kill -9 skips our cleanup)."""
+    removed = 0
+    for leftover in engine.containers.list(all=True, filters={"label": f"{docker_env.LABEL_PROJECT}={project_id}"}):
+        with contextlib.suppress(Exception):
+            leftover.remove(force=True)
+            removed += 1
+    return removed
+
+
+def run(step: Step, engine=None) -> None:
+    """Run `step`; a non-zero exit raises UserError after printing the log's last lines."""
+    import docker
+    import requests
+
+    engine = engine or docker_env.client()
+    step.log.parent.mkdir(parents=True, exist_ok=True)
+    mounts = [docker.types.Mount(target=m.container, source=str(m.host), type="bind", read_only=m.read_only)
+              for m in step.mounts]
+    for m in step.mounts:
+        if not m.host.exists():
+            raise UserError(f"{step.name}: {m.host} is missing; run `doit forget {step.name}` and doit again")
+    name = container_name(step.project_id, step.name)
+    with sigterm_as_interrupt():
+        container = None
+        try:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.containers.get(name).remove(force=True)
+            container = engine.containers.create(
+                step.image, list(step.command), name=name, user=step.user or docker_env.user_spec(),
+                environment=dict(step.environment), mounts=mounts, network_mode=step.network,
+                working_dir=step.workdir, labels={docker_env.LABEL_PROJECT: step.project_id,
+                                                  docker_env.LABEL_STEP: step.name},
+            )
+            container.start()
+            with open(step.log, "w", encoding="utf-8", errors="replace") as log:
+                for chunk in container.logs(stream=True, follow=True):
+                    text = chunk.decode("utf-8", errors="replace")
+                    log.write(text)
+                    sys.stdout.write(text)
+            status = container.wait().get("StatusCode", 1)
+        except docker.errors.ImageNotFound:
+            raise UserError(f"{step.name}: image {step.image} is gone; run `doit forget image` and doit again")
+        except (docker.errors.DockerException, requests.RequestException, ConnectionError) as error:
+            raise docker_env.docker_error(f"running {step.name}", error)
+        finally:
+            if container is not None:
+                with contextlib.suppress(Exception):
+                    container.remove(force=True)
+    if status != 0:
+        tail = step.log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+        sys.stderr.write("\n".join(f"  | {line}" for line in tail) + "\n")
+        raise UserError(f"{step.name} failed with exit status {status}; full log: {step.log}")

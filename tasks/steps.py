@@ -1,0 +1,194 @@
+"""The actions of the doit tasks: each is a module-level function (picklable), run only when doit runs it.
+
+Every action removes its target stamp first and writes it last, so an interrupted or failed step never
+leaves a target behind that doit would take for finished.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+from . import docker_env, extract as extract_mod, images, packaging, runner, sources
+from .errors import UserError, user_errors
+from .files import read_json, remove_tree, write_json_atomic
+from .plan import Build, Layout
+
+STEP_SCRIPTS = ("configure.sh", "compile.sh", "install.sh", "debuild.sh")
+CCACHE_MAX_SIZE = "5G"
+
+
+def step_name(step: str, variant: str) -> str:
+    return step if variant == "default" else f"{step}_ft"
+
+
+def _image_tag(layout: Layout, build: Build) -> str:
+    tag = read_json(layout.image_stamp(build.distro)).get("tag")
+    if not tag:
+        raise UserError(f"no build image recorded for {build.distro.name}; run `doit image:{build.distro.name}`")
+    return tag
+
+
+def _timed(record: dict, started: float) -> dict:
+    record["seconds"] = round(time.monotonic() - started, 1)
+    return record
+
+
+def _finished(record: dict) -> dict:
+    """Stamp content for build-tree steps: a re-run always changes it, so every later step re-runs."""
+    return {**record, "finished": time.time()}
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+
+@user_errors
+def download(build_settings, version, layout: Layout) -> dict:
+    started = time.monotonic()
+    result = sources.fetch(build_settings, version, layout.tarball(version))
+    print(f"{version.tarball_name}: from {result['source']} {result['location']}", file=sys.stderr)
+    return _timed(result, started)
+
+
+@user_errors
+def checksum(build_settings, version, layout: Layout) -> dict:
+    started = time.monotonic()
+    record = sources.verify(build_settings, version, layout.tarball(version), layout.verified_stamp(version))
+    print(f"{version.tarball_name}: sha256 {record['sha256']} ({record['verified_by']})", file=sys.stderr)
+    return _timed(record, started)
+
+
+@user_errors
+def unpack(version, layout: Layout) -> dict:
+    started = time.monotonic()
+    extract_mod.extract(layout.tarball(version), layout.source_dir(version), f"Python-{version}",
+                        layout.extracted_stamp(version))
+    return _timed({"source_dir": str(layout.source_dir(version))}, started)
+
+
+# --- image ------------------------------------------------------------------------------------
+
+
+@user_errors
+def image(build_settings, distro, layout: Layout) -> dict:
+    started = time.monotonic()
+    recipe = images.recipe(build_settings, distro, layout)
+    return _timed(images.build_image(recipe, layout, layout.image_stamp(distro)), started)
+
+
+# --- configure and compile --------------------------------------------------------------------
+
+
+@user_errors
+def configure(build: Build, variant: str) -> dict:
+    started = time.monotonic()
+    layout = build.layout
+    stamp = build.configured_stamp(variant)
+    stamp.unlink(missing_ok=True)
+    build.compiled_stamp(variant).unlink(missing_ok=True)
+    tree = build.variant_dir(variant)
+    remove_tree(tree)  # a fresh tree: stale objects from other flags must never be reused
+    tree.mkdir(parents=True)
+    args = build.configure_args(variant)
+    name = f"{step_name('configure', variant)}:{build.key}"
+    image_tag = _image_tag(layout, build)
+    runner.run(runner.Step(
+        name=name, image=image_tag, log=layout.logs / f"{name.replace(':', '-')}.log",
+        project_id=layout.project_id, command=("bash", "/pb/steps/configure.sh", *args),
+        mounts=(runner.Mount(layout.source_dir(build.version), "/src"),
+                runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
+                runner.Mount(tree, "/build", read_only=False)),
+    ))
+    record = {"args": list(args), "image": image_tag}
+    write_json_atomic(stamp, _finished(record))
+    return _timed(record, started)
+
+
+CCACHE_STAT = re.compile(r"^\s*(Hits|Misses|Cacheable calls|Direct|Preprocessed):\s+(\d+)", re.M)
+
+
+def ccache_summary(log_text: str) -> dict:
+    """Hits and misses from `ccache --show-stats` at the end of a compile log."""
+    section = log_text.rsplit("python-builder: ccache statistics", 1)[-1]
+    stats = {}
+    for match in CCACHE_STAT.finditer(section):
+        stats.setdefault(match.group(1).lower().replace(" ", "_"), int(match.group(2)))
+    hits, misses = stats.get("hits", 0), stats.get("misses", 0)
+    if hits + misses:
+        stats["hit_rate"] = round(hits / (hits + misses), 3)
+    return stats
+
+
+@user_errors
+def compile_(build: Build, variant: str) -> dict:
+    started = time.monotonic()
+    layout = build.layout
+    stamp = build.compiled_stamp(variant)
+    stamp.unlink(missing_ok=True)
+    name = f"{step_name('compile', variant)}:{build.key}"
+    log = layout.logs / f"{name.replace(':', '-')}.log"
+    ccache = layout.ccache_dir(build.distro)
+    ccache.mkdir(parents=True, exist_ok=True)
+    engine = docker_env.client()
+    jobs = build.settings.jobs or docker_env.cpu_count(engine)
+    runner.run(runner.Step(
+        name=name, image=_image_tag(layout, build), log=log, project_id=layout.project_id,
+        command=("bash", "/pb/steps/compile.sh"),
+        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": CCACHE_MAX_SIZE},
+        mounts=(runner.Mount(layout.source_dir(build.version), "/src"),
+                runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
+                runner.Mount(build.variant_dir(variant), "/build", read_only=False),
+                runner.Mount(ccache, "/ccache", read_only=False)),
+    ), engine)
+    record = {"jobs": jobs, "ccache": ccache_summary(log.read_text(errors="replace"))}
+    if record["ccache"].get("hit_rate") is not None:
+        print(f"ccache: {record['ccache']['hits']} hits, {record['ccache']['misses']} misses "
+              f"({record['ccache']['hit_rate']:.0%})", file=sys.stderr)
+    write_json_atomic(stamp, _finished(record))
+    return _timed(record, started)
+
+
+# --- package ----------------------------------------------------------------------------------
+
+
+@user_errors
+def package(build: Build) -> dict:
+    started = time.monotonic()
+    engine = docker_env.client()
+    summary = packaging.package(build, _image_tag(build.layout, build), lambda step: runner.run(step, engine))
+    return _timed(summary, started)
+
+
+# --- clean ------------------------------------------------------------------------------------
+
+
+def clean_build(build: Build) -> None:
+    """`doit clean build:<key>`: the build trees, logs and packages of one (version, distro)."""
+    remove_tree(build.build_dir)
+    for path in (*build.deb_files(), build.changes_file, build.changes_file.with_suffix(".buildinfo"),
+                 build.validation_report):
+        path.unlink(missing_ok=True)
+    print(f"removed build trees and packages of {build.key}")
+
+
+def clean_image(distro, layout: Layout, tag: str) -> None:
+    """`doit clean image:<distro>`: the build image (only when asked for by name or --all)."""
+    layout.image_stamp(distro).unlink(missing_ok=True)
+    try:
+        docker_env.client().images.remove(tag, force=True)
+        print(f"removed image {tag}")
+    except Exception as error:  # noqa: BLE001 - nothing to remove, or no daemon: the stamp is gone anyway
+        print(f"image {tag} not removed: {' '.join(str(error).split())[:120]}")
+
+
+def clean_download(version, layout: Layout) -> None:
+    for path in (layout.tarball(version), layout.verified_stamp(version), layout.extracted_stamp(version)):
+        path.unlink(missing_ok=True)
+    remove_tree(layout.source_dir(version))
+    print(f"removed the download and sources of {version}")
+
+
+def existing(path: Path) -> bool:
+    return path.exists()

@@ -1,0 +1,38 @@
+"""Shared fixtures: the project root, a valid config, and an isolated copy of the project."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def config_data() -> dict:
+    with open(ROOT / "config.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the project's tracked inputs (no cache/, dist/ or dep DB) at `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("dodo.py", "config.toml", "pyproject.toml"):
+        shutil.copy2(ROOT / name, dest / name)
+    for name in ("tasks", "docker", "debian"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
