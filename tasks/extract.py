@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import lzma
 import os
+import zlib
 import posixpath
 import tarfile
 from pathlib import Path
@@ -49,7 +51,7 @@ def extract(tarball: Path, dest: Path, top: str, stamp: Path) -> None:
                     archive.extractall(work, members=members, filter="data")
                 else:  # Python < 3.11.4: our own checks above are the filter
                     archive.extractall(work, members=members)
-        except (tarfile.TarError, EOFError, OSError) as error:
+        except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
             raise UserError(f"{tarball.name}: cannot unpack ({error}); delete it and run doit again")
         remove_tree(dest)
         os.replace(work / top, dest)

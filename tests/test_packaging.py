@@ -1,0 +1,59 @@
+"""The rendered debian/ directory: names that never collide, versions, conditional add-on stanza."""
+
+import pytest
+
+from tasks import config
+from tasks.packaging import render, render_debian_dir
+from tasks.plan import Build, Layout
+from tasks.versions import Version
+
+
+def make_build(config_data, root, **variables):
+    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", **variables})
+    return Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
+
+
+def test_control_and_changelog(config_data, root, tmp_path):
+    build = make_build(config_data, root, FAST_BUILD="true")
+    render_debian_dir(build, root / "debian", tmp_path / "debian", 1_750_000_000)
+    control = (tmp_path / "debian" / "control").read_text()
+    assert "Package: opt-python3.13\n" in control and "Package: opt-python3.13t\n" in control
+    assert "Depends: opt-python3.13 (= ${binary:Version})" in control
+    assert "Section: interpreters" in control and "Debian Trixie" in control
+    assert "Maintainer: python-builder <python-builder@localhost>" in control
+    # the distro's own names never appear as package names
+    assert "Package: python3.13\n" not in control and "Package: python3.13t\n" not in control
+    changelog = (tmp_path / "debian" / "changelog").read_text()
+    assert changelog.startswith("opt-python3.13 (3.13.15-1+trixie) trixie; urgency=medium")
+    assert "+0000" in changelog
+    overrides = (tmp_path / "debian" / "opt-python3.13t.lintian-overrides").read_text()
+    assert "opt-python3.13t: dir-or-file-in-opt" in overrides
+    assert (tmp_path / "debian" / "rules").stat().st_mode & 0o111
+
+
+def test_no_addon_stanza_without_free_threading(config_data, root, tmp_path):
+    build = make_build(config_data, root, BUILD_NOGIL="false")
+    render_debian_dir(build, root / "debian", tmp_path / "debian", 0)
+    control = (tmp_path / "debian" / "control").read_text()
+    assert "opt-python3.13t" not in control
+    assert not (tmp_path / "debian" / "opt-python3.13t.lintian-overrides").exists()
+    assert [p.name for p in build.deb_files()] == ["opt-python3.13_3.13.15-1+trixie_amd64.deb",
+                                                   "opt-python3.13-dbgsym_3.13.15-1+trixie_amd64.deb"]
+
+
+def test_prerelease_version_sorts_before_final(config_data, root):
+    data = dict(config_data, build=dict(config_data["build"], versions=["3.15.0rc1"]))
+    settings = config.parse(data)
+    build = Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(root))
+    assert build.debian_version == "3.15.0~rc1-1+trixie"
+    assert build.package_main == "opt-python3.15" and build.prefix == "/opt/python/python3.15"
+
+
+def test_ubuntu_dbgsym_are_ddebs(config_data, root):
+    build = make_build(config_data, root, DISTRO="noble")
+    assert build.deb_files()[1].name == "opt-python3.13-dbgsym_3.13.15-1+noble_amd64.ddeb"
+
+
+def test_render_refuses_unrendered_placeholders():
+    with pytest.raises(ValueError, match="@NOPE@"):
+        render("Package: @NOPE@\n", {})

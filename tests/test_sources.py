@@ -1,0 +1,137 @@
+"""Fetching and verifying tarballs against a real HTTP server on 127.0.0.1 (no other network)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import http.server
+import threading
+
+import pytest
+
+from tasks import config, sources
+from tasks.errors import UserError
+from tasks.versions import Version
+
+PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+VERSION = Version.parse("3.13.15")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        mode = self.path.split("/")[1]
+        if mode == "good":
+            body = PAYLOAD
+        elif mode == "corrupt":
+            body = PAYLOAD[:-1] + b"!"
+        elif mode == "short":
+            body = PAYLOAD[: len(PAYLOAD) // 2]
+        elif mode == "error":
+            self.send_error(500)
+            return
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def settings_with(config_data, templates, order=("url",), local_dirs=(), size=len(PAYLOAD)):
+    data = copy.deepcopy(config_data)
+    data["sources"].update(url_templates=list(templates), order=list(order), local_dirs=list(local_dirs), timeout=5)
+    data["pins"]["3.13.15"] = {"sha256": SHA, "size": size}
+    data["build"]["versions"] = ["3.13.15"]
+    return config.parse(data)
+
+
+def no_mirror():
+    raise UserError("no mirror in this test")
+
+
+def test_mirror_list_falls_through_to_a_good_source(config_data, server, tmp_path, capsys):
+    settings = settings_with(config_data, [f"{server}/error/{{version}}", f"{server}/missing/{{version}}",
+                                           f"{server}/corrupt/{{version}}", f"{server}/good/{{folder}}/x"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    assert result["location"] == f"{server}/good/3.13.15/x"
+    err = capsys.readouterr().err
+    assert "HTTP 500" in err and "HTTP 404" in err and "sha256" in err
+    assert [p.name for p in dest.parent.iterdir()] == [dest.name]  # no .part left behind
+
+
+@pytest.mark.parametrize("mode", ["corrupt", "short", "error"])
+def test_bad_server_never_leaves_a_file(config_data, server, tmp_path, mode):
+    settings = settings_with(config_data, [f"{server}/{mode}/{{version}}"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    with pytest.raises(UserError, match="could not get Python-3.13.15.tar.xz from any source"):
+        sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_unreachable_source_is_one_line(config_data, tmp_path):
+    settings = settings_with(config_data, ["http://127.0.0.1:9/{version}"])
+    with pytest.raises(UserError) as error:
+        sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
+    assert "\n" not in str(error.value) and "127.0.0.1:9" in str(error.value)
+
+
+def test_local_directory_with_debian_orig_name(config_data, tmp_path):
+    local = tmp_path / "offline"
+    local.mkdir()
+    (local / VERSION.debian_orig_name).write_bytes(PAYLOAD)
+    settings = settings_with(config_data, [], order=("local", "url"), local_dirs=[str(local)])
+    result = sources.fetch(settings, VERSION, tmp_path / "dl" / VERSION.tarball_name, mirror=no_mirror)
+    assert result["source"] == "local" and (tmp_path / "dl" / VERSION.tarball_name).read_bytes() == PAYLOAD
+
+
+def test_debian_archive_candidate_uses_the_mirror(config_data):
+    settings = settings_with(config_data, [], order=("debian-archive",))
+    found = list(sources.candidates(settings, Version.parse("3.13.5"), mirror=lambda: "http://m.invalid/debian"))
+    assert [c.location for c in found] == [
+        "http://m.invalid/debian/pool/main/p/python3.13/python3.13_3.13.5.orig.tar.xz"]
+
+
+def test_prerelease_url_uses_final_folder(config_data):
+    data = copy.deepcopy(config_data)
+    data["build"]["versions"] = ["3.15.0b4"]
+    settings = config.parse(data)
+    found = list(sources.candidates(settings, Version.parse("3.15.0b4"), mirror=no_mirror))
+    assert found[0].location == "https://www.python.org/ftp/python/3.15.0/Python-3.15.0b4.tar.xz"
+
+
+@pytest.mark.parametrize("content, words", [
+    (PAYLOAD[:-10], "size"),  # truncated
+    (PAYLOAD[:-1] + b"?", "sha256"),  # right size, wrong bytes
+])
+def test_checksum_mismatch_removes_the_file(config_data, tmp_path, content, words):
+    settings = settings_with(config_data, [])
+    tarball, stamp = tmp_path / VERSION.tarball_name, tmp_path / "verified.json"
+    tarball.write_bytes(content)
+    with pytest.raises(UserError, match=f"checksum mismatch.*{words}"):
+        sources.verify(settings, VERSION, tarball, stamp)
+    assert not tarball.exists() and not stamp.exists()
+
+
+def test_checksum_match_writes_record(config_data, tmp_path):
+    settings = settings_with(config_data, [])
+    tarball, stamp = tmp_path / VERSION.tarball_name, tmp_path / "verified.json"
+    tarball.write_bytes(PAYLOAD)
+    record = sources.verify(settings, VERSION, tarball, stamp)
+    assert record["sha256"] == SHA and record["verified_by"] == "pinned sha256 and size"
+    assert SHA in stamp.read_text()
