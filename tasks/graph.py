@@ -22,6 +22,7 @@ DOCS = {
     "configure_ft": "Run configure for the free-threaded interpreter (--disable-gil) in its own tree",
     "compile_ft": "Run make for the free-threaded interpreter",
     "package": "make install both variants, trim the free-threaded add-on, build .debs into dist/<distro>/",
+    "validate": "Install the .debs in a fresh base-image container and check them; report in dist/<distro>/",
 }
 
 
@@ -114,20 +115,33 @@ def package_task(build: Build) -> dict:
     }
 
 
+def validate_task(build: Build) -> dict:
+    layout = build.layout
+    scripts = sorted(str(p) for p in (layout.root / "docker" / "validate").iterdir() if p.is_file())
+    debs = [build.main_deb] + ([build.ft_deb] if build.ft_deb else [])
+    return {
+        "basename": "validate", "name": build.key,
+        "actions": [(steps.validate, [build])],
+        "file_dep": [*(str(p) for p in debs), *scripts, str(layout.root / "tasks" / "validation.py")],
+        "targets": [str(build.validation_report)],
+    }
+
+
 def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
     all_builds = builds(settings, layout)
-    for basename in ("configure", "compile", "configure_ft", "compile_ft", "package"):
+    for basename in ("configure", "compile", "configure_ft", "compile_ft", "package", "validate"):
         if settings.free_threaded or not basename.endswith("_ft"):
             yield _group(basename)
     yield _group("build")
     for build in all_builds:
         yield from variant_tasks(build)
         yield package_task(build)
+        yield validate_task(build)
         yield {
             "basename": "build", "name": build.key,
             "doc": f"CPython {build.version} for {build.distro.display}",
             "actions": None,
-            "task_dep": [f"package:{build.key}"],
+            "task_dep": [f"validate:{build.key}"],
             "clean": [(steps.clean_build, [build])],
         }
     for version in settings.versions:

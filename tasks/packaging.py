@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import filecmp
 import shutil
 import sys
 from pathlib import Path
@@ -97,6 +98,17 @@ def outputs(build: Build) -> list[str]:
     return [p.name for p in build.deb_files()] + [f"{stem}.buildinfo", f"{stem}.changes"]
 
 
+def link_config_static_library(stage: Path, build: Build, variant: str) -> None:
+    """make install puts libpythonX.Y[t].a both in lib/ and in the config dir: keep one, link the other."""
+    mm = build.version.major_minor + ("t" if variant == "freethreaded" else "")
+    lib = stage / build.prefix.strip("/") / "lib"
+    original = lib / f"libpython{mm}.a"
+    for copy in lib.glob(f"python{mm}/config-{mm}-*/libpython{mm}.a"):
+        if original.is_file() and not copy.is_symlink() and filecmp.cmp(original, copy, shallow=False):
+            copy.unlink()
+            copy.symlink_to(f"../../libpython{mm}.a")
+
+
 def package(build: Build, image: str, run) -> dict:
     """Run the whole package step; `run(step)` runs a container step. Returns a summary."""
     work = pkg_dir(build)
@@ -105,6 +117,8 @@ def package(build: Build, image: str, run) -> dict:
     for target in build.deb_files():
         target.unlink(missing_ok=True)
     run(install_step(build, image))
+    for variant in build.variants:
+        link_config_static_library(work / "stage" / variant, build, variant)
     summary: dict = {}
     if build.settings.free_threaded:
         result = freethreaded.dedupe(work / "stage" / "freethreaded", work / "stage" / "default",

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import docker_env, extract as extract_mod, images, packaging, runner, sources
+from . import docker_env, extract as extract_mod, images, packaging, runner, sources, validation
 from .errors import UserError, user_errors
 from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build, Layout
@@ -159,6 +159,11 @@ def package(build: Build) -> dict:
     engine = docker_env.client()
     summary = packaging.package(build, _image_tag(build.layout, build), lambda step: runner.run(step, engine))
     return _timed(summary, started)
+
+
+@user_errors
+def validate(build: Build) -> dict:
+    return validation.validate(build)
 
 
 # --- clean ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from doit.doit_cmd import DoitMain
 
 from tasks import cli, graph, images, steps
 
-FAKED = ("download", "checksum", "unpack", "image", "configure", "compile_", "package")
+FAKED = ("download", "checksum", "unpack", "image", "configure", "compile_", "package", "validate")
 
 
 def _fake(*args, targets):
@@ -53,7 +53,7 @@ def test_list_shows_families_with_docs(project, capsys):
              extra_config={"GLOBAL": {"dep_file": str(project / ".db")}}).run(["list"])
     listed = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert set(listed) == {"build", "download", "checksum", "extract", "image", "configure", "compile",
-                           "configure_ft", "compile_ft", "package"}
+                           "configure_ft", "compile_ft", "package", "validate"}
     assert all(len(line.split()) > 2 for line in listed.values())
 
 
@@ -67,7 +67,8 @@ def test_task_names_and_dependencies(config_data, project):
                  f"configure:{key}", f"compile:{key}", f"configure_ft:{key}", f"compile_ft:{key}",
                  f"package:{key}", f"build:{key}", "build:3.13.15"):
         assert name in tasks, name
-    assert tasks[f"build:{key}"]["task_dep"] == [f"package:{key}"]
+    assert tasks[f"build:{key}"]["task_dep"] == [f"validate:{key}"]
+    assert set(tasks[f"validate:{key}"]["file_dep"]) >= set(tasks[f"package:{key}"]["targets"][:1])
     assert tasks["build:3.13.15"]["task_dep"] == [f"build:{key}"]
     # the chain is made of file dependencies on the previous step's target
     assert tasks["checksum:3.13.15"]["file_dep"] == tasks["download:3.13.15"]["targets"]
@@ -95,7 +96,8 @@ def test_no_free_threaded_tasks_when_off(config_data, project):
 V = "PYTHON_VERSION=3.13.15"
 KEY = "3.13.15-trixie"
 ALL_STEPS = ["download:3.13.15", "checksum:3.13.15", "extract:3.13.15", "image:trixie",
-             f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}"]
+             f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}",
+             f"validate:{KEY}"]
 
 
 def test_first_run_runs_every_step_then_nothing(run_doit):
@@ -106,20 +108,20 @@ def test_first_run_runs_every_step_then_nothing(run_doit):
 @pytest.mark.parametrize("change, reruns", [
     # a free-threaded-only flag change leaves the default variant alone
     ({"flags.free_threaded": '["--disable-gil", "--with-ensurepip=no", "--without-doc-strings"]'},
-     [f"configure_ft:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}"]),
+     [f"configure_ft:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}", f"validate:{KEY}"]),
     # FAST_BUILD changes both variants' configure flags
     ({"var": "FAST_BUILD=false"},
-     [f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}"]),
+     [f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}", f"validate:{KEY}"]),
     # the display name only reaches the package description
-    ({"var": "OS_DISTRO_DISP=My Trixie"}, [f"package:{KEY}"]),
+    ({"var": "OS_DISTRO_DISP=My Trixie"}, [f"package:{KEY}", f"validate:{KEY}"]),
     # the revision only reaches the package version
-    ({"package.revision": '"2"'}, [f"package:{KEY}"]),
+    ({"package.revision": '"2"'}, [f"package:{KEY}", f"validate:{KEY}"]),
     # turning the free-threaded build off re-packages only
-    ({"var": "BUILD_NOGIL=false"}, [f"package:{KEY}"]),
+    ({"var": "BUILD_NOGIL=false"}, [f"package:{KEY}", f"validate:{KEY}"]),
     # a build dependency changes the image, so everything built in it
     ({"distros.trixie.add_build_deps": '["libb2-dev"]'},
      ["image:trixie", f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}",
-      f"package:{KEY}"]),
+      f"package:{KEY}", f"validate:{KEY}"]),
 ])
 def test_exactly_the_affected_steps_rerun(run_doit, project, change, reruns):
     run_doit("build", V, "FAST_BUILD=true")
@@ -145,7 +147,7 @@ def test_script_change_reruns_its_step_and_after(run_doit, project):
     script = project / "docker" / "steps" / "compile.sh"
     script.write_text(script.read_text() + "\n# changed\n")
     assert sorted(run_doit("build", V, "FAST_BUILD=true")) == sorted(
-        [f"compile:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}"])
+        [f"compile:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}", f"validate:{KEY}"])
 
 
 def _set_toml(path: Path, dotted: str, value: str) -> None:

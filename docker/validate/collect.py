@@ -1,0 +1,58 @@
+"""Facts about the running interpreter, printed as JSON (run by validate.sh with each interpreter).
+
+Runs with the interpreter under test only: standard library, no third-party imports.
+Argument: a comma-separated list of module names to import.
+"""
+
+import importlib
+import json
+import os
+import sys
+import sysconfig
+
+
+def main() -> None:
+    modules = {}
+    for name in sys.argv[1].split(","):
+        try:
+            module = importlib.import_module(name)
+            modules[name] = {"ok": True, "file": getattr(module, "__file__", None)}
+        except Exception as error:  # noqa: BLE001 - every failure is a fact to report
+            modules[name] = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    facts = {
+        "executable": sys.executable,
+        "version": sys.version.split()[0],
+        "prefix": sys.prefix,
+        "stdlib": sysconfig.get_path("stdlib"),
+        "purelib": sysconfig.get_path("purelib"),
+        "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)(),
+        "abiflags": sys.abiflags,
+        "config_args": sysconfig.get_config_var("CONFIG_ARGS"),
+        "cc": sysconfig.get_config_var("CC"),
+        "cflags": sysconfig.get_config_var("CFLAGS"),
+        "py_cflags_nodist": sysconfig.get_config_var("PY_CFLAGS_NODIST"),
+        "ldflags": sysconfig.get_config_var("LDFLAGS"),
+        "with_dtrace": sysconfig.get_config_var("WITH_DTRACE"),
+        "modules": modules,
+        "os_py": os.__file__,
+    }
+    try:
+        import sqlite3
+        facts["sqlite_load_extension"] = hasattr(sqlite3.connect(":memory:"), "enable_load_extension")
+    except Exception:  # noqa: BLE001
+        facts["sqlite_load_extension"] = False
+    try:
+        import pyexpat
+        facts["expat_version"] = pyexpat.EXPAT_VERSION
+    except Exception:  # noqa: BLE001
+        facts["expat_version"] = None
+    try:
+        import ssl
+        facts["openssl_version"] = ssl.OPENSSL_VERSION
+    except Exception:  # noqa: BLE001
+        facts["openssl_version"] = None
+    json.dump(facts, sys.stdout, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()

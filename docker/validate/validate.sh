@@ -1,0 +1,94 @@
+#!/bin/bash
+# validate step: install the packages into a fresh container of the distro's plain base image and
+# record facts; python-builder judges them (tasks/validation.py). Runs as root (apt), network on (apt
+# fetches the packages' Depends), and hands every file in /out back to the invoking user at the end.
+#
+# Mounts: /debs (the distro's dist/ directory, read-only), /pb/validate (these scripts), /out (results).
+# Environment: PB_PREFIX, PB_MM (e.g. 3.13), PB_PKG_MAIN, PB_PKG_FT (empty without free-threading),
+#              PB_MODULES (comma-separated), PB_OWNER (uid:gid for /out).
+# Arguments: the .deb file names (main first, then the add-on).
+set -uo pipefail
+export DEBIAN_FRONTEND=noninteractive
+out=/out
+py="${PB_PREFIX}/bin/python${PB_MM}"
+pyt="${PB_PREFIX}/bin/python${PB_MM}t"
+
+# check NAME COMMAND...: run it, keep its output and exit status for the judge
+check() {
+    local name=$1
+    shift
+    "$@" >"${out}/${name}.log" 2>&1
+    echo $? >"${out}/${name}.rc"
+}
+
+finish() {
+    chown -R "${PB_OWNER}" "${out}" 2>/dev/null || true
+}
+trap finish EXIT
+
+check apt-update apt-get update -q
+
+# The distro's own Python of the same minor (when the distro ships it) goes in first:
+# ours must install beside it and leave it working.
+distro_pkgs="python3 python3-venv"
+if apt-cache show "python${PB_MM}-venv" >/dev/null 2>&1; then
+    distro_pkgs="${distro_pkgs} python${PB_MM} python${PB_MM}-venv"
+fi
+check distro-install apt-get install -y -q --no-install-recommends ${distro_pkgs}
+dpkg-query -W -f '${Package} ${Version}\n' >"${out}/packages-before.txt"
+
+debs=()
+for deb in "$@"; do
+    debs+=("/debs/${deb}")
+done
+check install apt-get install -y -q --no-install-recommends "${debs[@]}"
+dpkg-query -W -f '${Package} ${Version}\n' >"${out}/packages-after.txt"
+
+check facts-main "${py}" /pb/validate/collect.py "${PB_MODULES}"
+cp "${out}/facts-main.log" "${out}/facts-main.json"
+python3 /pb/validate/make_wheel.py /tmp/pbdemo-1.0-py3-none-any.whl
+check venv-main bash -c "set -e
+    '${py}' -m venv /tmp/venv-main
+    /tmp/venv-main/bin/pip --version
+    /tmp/venv-main/bin/pip install --no-index /tmp/pbdemo-1.0-py3-none-any.whl
+    /tmp/venv-main/bin/python -c 'import pbdemo; assert pbdemo.VALUE == 42'
+    ! '${py}' -c 'import pbdemo' 2>/dev/null"
+dpkg -L "${PB_PKG_MAIN}" >"${out}/files-main.txt"
+
+if [ -n "${PB_PKG_FT}" ]; then
+    check facts-ft "${pyt}" /pb/validate/collect.py "${PB_MODULES}"
+    cp "${out}/facts-ft.log" "${out}/facts-ft.json"
+    check python3t "${PB_PREFIX}/bin/python3t" -c 'import sys; assert not sys._is_gil_enabled()'
+    check venv-ft bash -c "set -e
+        '${pyt}' -m venv /tmp/venv-ft
+        /tmp/venv-ft/bin/pip --version
+        /tmp/venv-ft/bin/pip install --no-index /tmp/pbdemo-1.0-py3-none-any.whl
+        /tmp/venv-ft/bin/python -c 'import sys, pbdemo; assert not sys._is_gil_enabled()'
+        ! '${pyt}' -c 'import pbdemo' 2>/dev/null
+        ! /tmp/venv-main/bin/python -c 'import pbdemo' 2>/dev/null || true
+        ! '${py}' -c 'import pbdemo' 2>/dev/null"
+    dpkg -L "${PB_PKG_FT}" >"${out}/files-ft.txt"
+fi
+
+check distro-venv bash -c "set -e
+    python3 -m venv /tmp/venv-distro
+    /tmp/venv-distro/bin/python -c 'import sys; print(sys.version)'
+    /tmp/venv-distro/bin/pip --version"
+
+# Users' C extensions build with the installed sysconfig compiler and flags.
+check cc-install apt-get install -y -q --no-install-recommends gcc libc6-dev binutils
+check c-extension "${py}" /pb/validate/build_extension.py /tmp/ext-main
+if [ -n "${PB_PKG_FT}" ]; then
+    check c-extension-ft "${pyt}" /pb/validate/build_extension.py /tmp/ext-ft
+fi
+check readelf-main readelf -n "${py}"
+[ -n "${PB_PKG_FT}" ] && check readelf-ft readelf -n "${pyt}"
+check elf-deps python3 /pb/validate/elf_deps.py "${PB_PREFIX}"
+
+pkgs="${PB_PKG_MAIN}"
+[ -n "${PB_PKG_FT}" ] && pkgs="${pkgs} ${PB_PKG_FT}"
+check purge apt-get purge -y -q ${pkgs}
+check prefix-gone test ! -e "${PB_PREFIX}"
+check distro-after-purge python3 -c 'import venv, ensurepip'
+dpkg-query -W -f '${Package} ${Version}\n' >"${out}/packages-final.txt"
+exit 0

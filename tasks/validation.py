@@ -1,0 +1,259 @@
+"""The validate step: install the .debs in a fresh container of the plain base image and judge the facts.
+
+docker/validate/validate.sh collects facts (exit codes, logs, JSON from the installed interpreters);
+`judge` turns them into named pass/fail checks. The judge is pure, so it is unit-tested on fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import docker_env, runner
+from .errors import UserError
+from .files import read_json, remove_tree, write_json_atomic
+from .plan import Build
+
+BASE_MODULES = (
+    "_ssl", "_hashlib", "_sqlite3", "_ctypes", "_lzma", "_bz2", "zlib", "readline", "_curses",
+    "_curses_panel", "_dbm", "_gdbm", "_uuid", "_decimal", "pyexpat", "_elementtree", "_tkinter",
+    "_multiprocessing", "_posixshmem", "_zoneinfo",
+)
+# Libraries a CPython extension may need that come from the distro (sonames without version).
+ALLOWED_LIBRARIES = re.compile(
+    r"^(libc|libm|libpthread|libdl|librt|libutil|libz|libbz2|liblzma|libzstd|libffi|libssl|libcrypto|"
+    r"libsqlite3|libreadline|libncursesw|libtinfo|libpanelw|libgdbm|libgdbm_compat|libuuid|libmpdec|"
+    r"libexpat|libtcl8\.6|libtk8\.6|libX11|libXft|libXss|libfontconfig|libb2|libedit|ld-linux[-\w]*)"
+    r"\.so(\.[0-9.]+)?$"
+)
+# Flags that belong to the interpreter's own build, never to users' extension builds.
+LEAKY_FLAGS = re.compile(r"-flto\S*|-fprofile-\S+|-fuse-linker-plugin|-ffat-lto-objects")
+
+
+def modules_for(build: Build) -> tuple[str, ...]:
+    extra = ("_zstd",) if (build.version.major, build.version.minor) >= (3, 14) else ()
+    return BASE_MODULES + extra
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def missing_from_build_log(text: str) -> list[str]:
+    """Modules the build log says could not be built ("necessary bits ... not found", "Failed to build")."""
+    missing = []
+    for header in ("The necessary bits to build these optional modules were not found:",
+                   "Failed to build these modules:", "Following modules built successfully but were removed"):
+        for block in text.split(header)[1:]:
+            for line in block.splitlines()[1:]:
+                if not line.strip() or line.startswith(("To find", "Checked", "The following")):
+                    break
+                missing += line.split()
+    return sorted(set(missing))
+
+
+def _rc(facts: dict, name: str) -> int | None:
+    return facts.get("rc", {}).get(name)
+
+
+def _step(facts: dict, name: str, label: str) -> Check:
+    rc = _rc(facts, name)
+    tail = " | ".join(facts.get("logs", {}).get(name, "").strip().splitlines()[-3:])
+    return Check(label, rc == 0, "ok" if rc == 0 else f"exit {rc}: {tail}"[:400])
+
+
+def _interpreter_checks(label: str, data: dict, build: Build, variant: str) -> list[Check]:
+    if not data:
+        return [Check(f"{label}: runs", False, "the interpreter did not run (see facts log)")]
+    checks = []
+    failed = sorted(n for n, m in data.get("modules", {}).items() if not m.get("ok"))
+    checks.append(Check(f"{label}: module inventory", not failed,
+                        f"{len(data.get('modules', {})) - len(failed)} import; missing: {', '.join(failed)}"
+                        if failed else f"all {len(data.get('modules', {}))} import"))
+    checks.append(Check(f"{label}: sqlite3 enable_load_extension", bool(data.get("sqlite_load_extension")),
+                        str(data.get("sqlite_load_extension"))))
+    config_args = data.get("config_args") or ""
+    expected = build.configure_args(variant)
+    absent = [a for a in expected if f"'{a}'" not in config_args]
+    checks.append(Check(f"{label}: CONFIG_ARGS holds the configured flags", not absent,
+                        "all present" if not absent else f"absent: {' '.join(absent)}"))
+    checks.append(Check(f"{label}: sysconfig CC is the plain compiler", "ccache" not in (data.get("cc") or ""),
+                        str(data.get("cc"))))
+    leaks = sorted(set(LEAKY_FLAGS.findall(str(data.get("cflags")) + " " + str(data.get("ldflags")))))
+    checks.append(Check(f"{label}: no LTO/PGO flags for users' builds", not leaks,
+                        "none" if not leaks else " ".join(leaks)))
+    if variant == "freethreaded":
+        checks.append(Check(f"{label}: GIL disabled", data.get("gil_enabled") is False,
+                            f"sys._is_gil_enabled() = {data.get('gil_enabled')}"))
+        stdlib_ok = str(data.get("os_py", "")).startswith(f"{build.prefix}/lib/python{build.version.major_minor}t/")
+        checks.append(Check(f"{label}: finds its stdlib in lib/python{build.version.major_minor}t",
+                            stdlib_ok, str(data.get("os_py"))))
+    return checks
+
+
+def judge(facts: dict, build: Build) -> list[Check]:
+    """Named pass/fail checks from the collected facts."""
+    checks = [_step(facts, "distro-install", "distro's python3 installs"),
+              _step(facts, "install", "our packages install with apt")]
+    before, after = facts.get("packages_before", {}), facts.get("packages_after", {})
+    changed = sorted(p for p, v in before.items() if after.get(p) != v)
+    checks.append(Check("distro packages untouched by our install", not changed,
+                        "none removed or replaced" if not changed else "changed: " + ", ".join(changed)))
+    checks += _interpreter_checks("python" + build.version.major_minor, facts.get("facts_main"), build, "default")
+    checks.append(_step(facts, "venv-main", "venv + pip (offline) installs into the venv only"))
+    files_main = set(facts.get("files_main", []))
+    if build.settings.free_threaded:
+        checks += _interpreter_checks("python" + build.version.major_minor + "t", facts.get("facts_ft"), build,
+                                      "freethreaded")
+        main_mods = {n for n, m in (facts.get("facts_main") or {}).get("modules", {}).items() if m.get("ok")}
+        ft_mods = {n for n, m in (facts.get("facts_ft") or {}).get("modules", {}).items() if m.get("ok")}
+        checks.append(Check("both interpreters import the same modules", main_mods == ft_mods,
+                            "same" if main_mods == ft_mods else f"differ: {sorted(main_mods ^ ft_mods)}"))
+        checks.append(_step(facts, "python3t", "python3t exists and runs without the GIL"))
+        checks.append(_step(facts, "venv-ft", "free-threaded venv + pip installs into that venv only"))
+        shared = sorted(p for p in files_main & set(facts.get("files_ft", []))
+                        if p not in ("/.", "/opt", "/opt/python", build.prefix, "/usr", "/usr/share",
+                                     "/usr/share/doc", "/usr/share/lintian", "/usr/share/lintian/overrides"))
+        shared = [p for p in shared if not _is_shared_dir(p, build)]
+        checks.append(Check("the two packages share no file", not shared,
+                            "none shared" if not shared else f"{len(shared)} shared, e.g. {shared[0]}"))
+    outside = sorted(p for p in files_main | set(facts.get("files_ft", [])) if not _allowed_path(p, build))
+    checks.append(Check(f"nothing installed outside {build.prefix} and /usr/share/doc", not outside,
+                        "ok" if not outside else f"{len(outside)} paths, e.g. {outside[0]}"))
+    checks.append(_step(facts, "distro-venv", "the distro's python3 -m venv still works"))
+    checks.append(_step(facts, "c-extension", "a C extension builds with sysconfig's compiler and flags"))
+    if build.settings.free_threaded:
+        checks.append(_step(facts, "c-extension-ft", "a C extension builds for the free-threaded ABI"))
+    if "--with-dtrace" in build.configure_args("default"):
+        for name in ("readelf-main", "readelf-ft") if build.settings.free_threaded else ("readelf-main",):
+            notes = facts.get("logs", {}).get(name, "")
+            count = notes.count("stapsdt")
+            checks.append(Check(f"DTrace probes in {name.split('-')[1]} interpreter", count > 0,
+                                f"{count} stapsdt notes"))
+    elf = facts.get("elf_deps") or {}
+    foreign = sorted(lib for lib in elf.get("needed", {}) if not ALLOWED_LIBRARIES.match(lib))
+    checks.append(Check("DT_NEEDED only distro libraries", bool(elf) and not foreign,
+                        ("libraries: " + " ".join(sorted(elf.get("needed", {})))) if not foreign
+                        else "unexpected: " + " ".join(foreign)))
+    rpaths = sorted(elf.get("rpath", {}))
+    checks.append(Check("no RPATH/RUNPATH", not rpaths, "none" if not rpaths else " ".join(rpaths)))
+    missing = facts.get("build_log_missing", [])
+    checks.append(Check("build log lists no missing modules", not missing,
+                        "none" if not missing else " ".join(missing)))
+    checks.append(_step(facts, "purge", "apt purge succeeds"))
+    checks.append(_step(facts, "prefix-gone", f"purge leaves no {build.prefix}"))
+    checks.append(_step(facts, "distro-after-purge", "the distro's python3 works after the purge"))
+    return checks
+
+
+def _is_shared_dir(path: str, build: Build) -> bool:
+    """Directories both packages may list (dpkg -L lists parent directories)."""
+    prefix = build.prefix
+    return path in (f"{prefix}/bin", f"{prefix}/lib", f"{prefix}/include", f"{prefix}/lib/pkgconfig",
+                    f"{prefix}/share", f"{prefix}/share/man", f"{prefix}/share/man/man1")
+
+
+def _allowed_path(path: str, build: Build) -> bool:
+    if path in ("/.", "/opt", "/opt/python", "/usr", "/usr/share", "/usr/share/doc", "/usr/share/lintian",
+                "/usr/share/lintian/overrides"):
+        return True
+    if path == build.prefix or path.startswith(build.prefix + "/"):
+        return True
+    return any(path == f"/usr/share/doc/{p}" or path.startswith(f"/usr/share/doc/{p}/")
+               or path == f"/usr/share/lintian/overrides/{p}" for p in build.packages)
+
+
+def _parse_packages(text: str) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
+
+
+def read_facts(out: Path, build: Build) -> dict:
+    """Gather what validate.sh left in `out` into one dict."""
+    facts: dict = {"rc": {}, "logs": {}}
+    for rc_file in out.glob("*.rc"):
+        name = rc_file.stem
+        facts["rc"][name] = int(rc_file.read_text().strip() or 1)
+        log = out / f"{name}.log"
+        facts["logs"][name] = log.read_text(errors="replace")[-20000:] if log.exists() else ""
+    for key, name in (("facts_main", "facts-main.json"), ("facts_ft", "facts-ft.json"),
+                      ("elf_deps", "elf-deps.log")):
+        facts[key] = read_json(out / name) or None
+    for key, name in (("packages_before", "packages-before.txt"), ("packages_after", "packages-after.txt")):
+        path = out / name
+        facts[key] = _parse_packages(path.read_text()) if path.exists() else {}
+    for key, name in (("files_main", "files-main.txt"), ("files_ft", "files-ft.txt")):
+        path = out / name
+        facts[key] = path.read_text().splitlines() if path.exists() else []
+    missing = []
+    for variant in build.variants:
+        log = build.layout.logs / f"{'compile' if variant == 'default' else 'compile_ft'}-{build.key}.log"
+        if log.exists():
+            missing += missing_from_build_log(log.read_text(errors="replace"))
+    facts["build_log_missing"] = sorted(set(missing))
+    return facts
+
+
+def validate(build: Build) -> dict:
+    """Run the validation container, judge, write the report next to the .debs; fail on any failed check."""
+    started = time.monotonic()
+    report_path = build.validation_report
+    report_path.unlink(missing_ok=True)
+    layout = build.layout
+    base = read_json(layout.image_stamp(build.distro)).get("base")
+    if not base:
+        raise UserError(f"no base image recorded for {build.distro.name}; run `doit image:{build.distro.name}`")
+    debs = [build.main_deb.name] + ([build.ft_deb.name] if build.ft_deb else [])
+    work = Path(tempfile.mkdtemp(prefix=f"validate-{build.key}-", dir=layout.cache))
+    try:
+        runner.run(runner.Step(
+            name=f"validate:{build.key}", image=base, log=layout.logs / f"validate-{build.key}.log",
+            project_id=layout.project_id, user="0:0", network="host",
+            command=("bash", "/pb/validate/validate.sh", *debs),
+            environment={"PB_PREFIX": build.prefix, "PB_MM": build.version.major_minor,
+                         "PB_PKG_MAIN": build.package_main,
+                         "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
+                         "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec()},
+            mounts=(runner.Mount(build.dist_dir, "/debs"),
+                    runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
+                    runner.Mount(work, "/out", read_only=False)),
+        ))
+        facts = read_facts(work, build)
+    finally:
+        remove_tree(work)
+    checks = judge(facts, build)
+    report = {
+        "build": build.key, "package_version": build.debian_version, "base_image": base,
+        "passed": all(c.ok for c in checks),
+        "checks": [asdict(c) for c in checks],
+        "modules": {k: sorted(n for n, m in (facts.get(k) or {}).get("modules", {}).items() if m.get("ok"))
+                    for k in ("facts_main", "facts_ft")},
+        "versions": {k: {f: (facts.get(k) or {}).get(f) for f in ("version", "expat_version", "openssl_version")}
+                     for k in ("facts_main", "facts_ft")},
+        "distro_python": {p: v for p, v in facts.get("packages_before", {}).items()
+                          if p.startswith("python3")},
+        "needed_libraries": sorted((facts.get("elf_deps") or {}).get("needed", {})),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    for check in checks:
+        print(f"  [{'pass' if check.ok else 'FAIL'}] {check.name}: {check.detail}", file=sys.stderr)
+    failed = [c.name for c in checks if not c.ok]
+    if failed:
+        failed_path = report_path.with_suffix(".failed.json")
+        write_json_atomic(failed_path, report)
+        raise UserError(f"validate:{build.key}: {len(failed)} check(s) failed: {'; '.join(failed)}; "
+                        f"report: {failed_path}")
+    report_path.with_suffix(".failed.json").unlink(missing_ok=True)
+    write_json_atomic(report_path, report)
+    return {"passed": True, "checks": len(checks), "seconds": report["seconds"]}
+
+
+def load_report(path: Path) -> dict:
+    return json.loads(path.read_text())
