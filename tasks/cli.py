@@ -23,7 +23,11 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None) -> Iterator[di
     try:
         config_path = Path(variables.get("CONFIG", root / "config.toml"))
         settings = config.load(config_path, variables)
-        task_list = list(graph.all_tasks(settings, root))
+        cleaning = graph.Cleaning(
+            downloads=config.parse_bool(variables.get("CLEAN_DOWNLOADS", False), "CLEAN_DOWNLOADS"),
+            images=config.parse_bool(variables.get("CLEAN_IMAGES", False), "CLEAN_IMAGES"),
+        )
+        task_list = list(graph.all_tasks(settings, root, cleaning))
     except UserError as error:
         print(f"python-builder: error: {error}", file=sys.stderr)
         raise SystemExit(2)

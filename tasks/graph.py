@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -26,6 +27,14 @@ DOCS = {
 }
 
 
+@dataclass(frozen=True)
+class Cleaning:
+    """What `doit clean` may remove besides build trees and packages (CLEAN_DOWNLOADS=, CLEAN_IMAGES=)."""
+
+    downloads: bool = False
+    images: bool = False
+
+
 def _group(basename: str) -> dict:
     return {"basename": basename, "name": None, "doc": DOCS[basename]}
 
@@ -34,7 +43,7 @@ def _scripts(layout: Layout, *names: str) -> list[str]:
     return [str(layout.root / "docker" / "steps" / n) for n in names]
 
 
-def source_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
+def source_tasks(settings: Settings, layout: Layout, cleaning: Cleaning) -> Iterator[dict]:
     for basename in ("download", "checksum", "extract"):
         yield _group(basename)
     for version in settings.versions:
@@ -45,7 +54,7 @@ def source_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
             "actions": [(steps.download, [settings, version, layout])],
             "targets": [str(layout.tarball(version))],
             "uptodate": [config_changed(pin_state)],
-            "clean": [(steps.clean_download, [version, layout])],
+            "clean": [(steps.clean_download, [version, layout])] if cleaning.downloads else [],
         }
         yield {
             "basename": "checksum", "name": str(version),
@@ -53,18 +62,18 @@ def source_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
             "file_dep": [str(layout.tarball(version))],
             "targets": [str(layout.verified_stamp(version))],
             "uptodate": [config_changed(pin_state)],
-            "clean": True,
+            "clean": True if cleaning.downloads else [],
         }
         yield {
             "basename": "extract", "name": str(version),
             "actions": [(steps.unpack, [version, layout])],
             "file_dep": [str(layout.verified_stamp(version)), str(layout.root / "tasks" / "extract.py")],
             "targets": [str(layout.extracted_stamp(version))],
-            "clean": True,
+            "clean": True if cleaning.downloads else [],
         }
 
 
-def image_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
+def image_tasks(settings: Settings, layout: Layout, cleaning: Cleaning) -> Iterator[dict]:
     yield _group("image")
     for distro in {d.name: d for d in settings.distros}.values():
         recipe = images.recipe(settings, distro, layout)
@@ -74,7 +83,7 @@ def image_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
             "file_dep": [str(layout.root / "docker" / n) for n in images.RECIPE_FILES],
             "targets": [str(layout.image_stamp(distro))],
             "uptodate": [config_changed({"recipe": recipe.digest}), (images.image_exists, [recipe.tag])],
-            "clean": [(steps.clean_image, [distro, layout, recipe.tag])],
+            "clean": [(steps.clean_image, [distro, layout, recipe.tag])] if cleaning.images else [],
         }
 
 
@@ -153,8 +162,8 @@ def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
         }
 
 
-def all_tasks(settings: Settings, root: Path) -> Iterator[dict]:
+def all_tasks(settings: Settings, root: Path, cleaning: Cleaning = Cleaning()) -> Iterator[dict]:
     layout = Layout.for_root(root)
-    yield from source_tasks(settings, layout)
-    yield from image_tasks(settings, layout)
+    yield from source_tasks(settings, layout, cleaning)
+    yield from image_tasks(settings, layout, cleaning)
     yield from build_tasks(settings, layout)

@@ -168,3 +168,19 @@ def _set_toml(path: Path, dotted: str, value: str) -> None:
             path.write_text("\n".join(lines) + "\n")
             return
     raise AssertionError(f"{dotted} not found")
+
+
+@pytest.mark.parametrize("variables, expected", [
+    ((), {"build:3.13.15-trixie"}),
+    # (checksum and extract only list the stamps they remove, and there are none here)
+    (("CLEAN_DOWNLOADS=true",), {"build:3.13.15-trixie", "download:3.13.15"}),
+    (("CLEAN_IMAGES=true",), {"build:3.13.15-trixie", "image:trixie"}),
+])
+def test_clean_keeps_downloads_and_images_unless_asked(project, capsys, variables, expected):
+    module = types.ModuleType("d")
+    module.DOIT_CONFIG = {"default_tasks": ["build"]}
+    module.task_python_builder = lambda: cli.tasks(project)
+    DoitMain(ModuleTaskLoader(vars(module)), config_filenames=(),
+             extra_config={"GLOBAL": {"dep_file": str(project / ".db")}}).run(["clean", "-n", V, *variables])
+    cleaned = {line.split(" - ")[0] for line in capsys.readouterr().out.splitlines() if " - " in line}
+    assert cleaned == expected

@@ -1,0 +1,137 @@
+"""End to end: a real FAST build of CPython 3.13.15 for trixie in Docker, installed and checked in a
+fresh container of the plain base image, then a no-op rebuild and a micro-version build (3.13.5).
+
+Sources come from the Debian archive's byte-identical copy (python.org is not reachable here).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import copy_project
+from tests.e2e.conftest import executed, run_doit
+
+pytestmark = pytest.mark.e2e
+
+VERSION, DISTRO = "3.13.15", "trixie"
+KEY = f"{VERSION}-{DISTRO}"
+DEB_VERSION = "3.13.15-1+trixie"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, docker_engine):
+    return copy_project(tmp_path_factory.mktemp("e2e") / "python-builder")
+
+
+@pytest.fixture(scope="module")
+def first_build(project):
+    started = time.monotonic()
+    result = run_doit(project, "build", f"PYTHON_VERSION={VERSION}", f"DISTRO={DISTRO}", "FAST_BUILD=true",
+                      "BUILD_NOGIL=true")
+    print(f"\ncold FAST build of {VERSION} (both interpreters): {time.monotonic() - started:.0f} s")
+    return result
+
+
+def test_every_step_ran_once(first_build):
+    ran = executed(first_build.stdout)
+    for step in (f"download:{VERSION}", f"checksum:{VERSION}", f"extract:{VERSION}", f"image:{DISTRO}",
+                 f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}",
+                 f"package:{KEY}", f"validate:{KEY}"):
+        assert ran.count(step) == 1, step
+    assert "python-builder: timing" in first_build.stdout
+
+
+def test_packages_are_where_the_readme_says(project, first_build):
+    dist = project / "dist" / DISTRO
+    names = sorted(p.name for p in dist.iterdir())
+    for name in (f"opt-python3.13_{DEB_VERSION}_amd64.deb", f"opt-python3.13t_{DEB_VERSION}_amd64.deb",
+                 f"opt-python3.13-dbgsym_{DEB_VERSION}_amd64.deb", f"opt-python3.13t-dbgsym_{DEB_VERSION}_amd64.deb",
+                 f"opt-python3.13_{DEB_VERSION}_amd64.changes", f"opt-python3.13_{DEB_VERSION}_amd64.buildinfo",
+                 f"opt-python3.13_{DEB_VERSION}.validation.json"):
+        assert name in names, name
+
+
+def _deb_paths(deb) -> set[str]:
+    listing = subprocess.run(["dpkg-deb", "-c", str(deb)], check=True, capture_output=True, text=True).stdout
+    return {line.split()[5].lstrip(".").rstrip("/") for line in listing.splitlines()}
+
+
+def _deb_field(deb, field: str) -> str:
+    return subprocess.run(["dpkg-deb", "-f", str(deb), field], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_package_contents_and_relations(project, first_build):
+    dist = project / "dist" / DISTRO
+    main, ft = dist / f"opt-python3.13_{DEB_VERSION}_amd64.deb", dist / f"opt-python3.13t_{DEB_VERSION}_amd64.deb"
+    main_paths, ft_paths = _deb_paths(main), _deb_paths(ft)
+    files_both = {p for p in main_paths & ft_paths if not p.endswith(("/bin", "/lib", "/include", "/pkgconfig"))}
+    assert files_both <= {"", "/opt", "/opt/python", "/opt/python/python3.13", "/usr", "/usr/share",
+                          "/usr/share/doc", "/usr/share/lintian", "/usr/share/lintian/overrides"}
+    assert "/opt/python/python3.13/bin/python3.13" in main_paths
+    assert "/opt/python/python3.13/bin/python3.13t" in ft_paths
+    assert "/opt/python/python3.13/bin/python3t" in ft_paths
+    assert "/opt/python/python3.13/lib/python3.13t/os.py" in ft_paths  # a link into the shared stdlib
+    assert not any(p.startswith("/opt/python/python3.13/lib/python3.13/") for p in ft_paths)
+    assert _deb_field(ft, "Depends").startswith(f"opt-python3.13 (= {DEB_VERSION})")
+    assert _deb_field(main, "Version") == DEB_VERSION
+    assert _deb_field(main, "Section") == "interpreters"
+    assert "Debian Trixie" in _deb_field(main, "Description")
+    assert "libssl3" in _deb_field(main, "Depends")  # dh_shlibdeps filled it in
+
+
+def test_validation_report(project, first_build):
+    report = json.loads((project / "dist" / DISTRO / f"opt-python3.13_{DEB_VERSION}.validation.json").read_text())
+    assert report["passed"] is True
+    checks = {c["name"]: c for c in report["checks"]}
+    for name in ("our packages install with apt", "distro packages untouched by our install",
+                 "python3.13: module inventory", "python3.13t: module inventory", "python3.13t: GIL disabled",
+                 "python3.13t: finds its stdlib in lib/python3.13t", "python3t exists and runs without the GIL",
+                 "venv + pip (offline) installs into the venv only",
+                 "free-threaded venv + pip installs into that venv only",
+                 "python3.13: CONFIG_ARGS holds the configured flags", "the two packages share no file",
+                 "the distro's python3 -m venv still works", "purge leaves no /opt/python/python3.13",
+                 "DTrace probes in main interpreter"):
+        assert checks[name]["ok"], (name, checks[name]["detail"])
+    for module in ("_ssl", "_sqlite3", "_ctypes", "_lzma", "_bz2", "zlib", "readline", "_curses", "_gdbm",
+                   "_uuid", "_decimal", "_tkinter", "pyexpat"):
+        assert module in report["modules"]["facts_main"] and module in report["modules"]["facts_ft"]
+    # the distro's own Python of the same minor was installed first and stayed
+    assert report["distro_python"]["python3.13"].startswith("3.13.5")
+    assert "python3.13-venv" in report["distro_python"]
+    assert report["versions"]["facts_main"]["version"] == VERSION
+
+
+def test_nothing_is_owned_by_another_user(project, first_build):
+    import os
+    uid = os.getuid()
+    for top in ("cache", "dist"):
+        for path in (project / top).rglob("*"):
+            if not path.is_symlink():
+                assert path.lstat().st_uid == uid, path
+
+
+def test_second_build_runs_no_step(project, first_build):
+    result = run_doit(project, "build", f"PYTHON_VERSION={VERSION}", f"DISTRO={DISTRO}", "FAST_BUILD=true",
+                      "BUILD_NOGIL=true")
+    assert executed(result.stdout) == []
+    assert f"-- package:{KEY}" in result.stdout and f"-- validate:{KEY}" in result.stdout
+
+
+def test_micro_version_reuses_the_image(project, first_build):
+    started = time.monotonic()
+    result = run_doit(project, "build", "PYTHON_VERSION=3.13.5", f"DISTRO={DISTRO}", "FAST_BUILD=true",
+                      "BUILD_NOGIL=false")
+    print(f"\nmicro-version FAST build 3.13.5 (default interpreter only): {time.monotonic() - started:.0f} s")
+    ran = executed(result.stdout)
+    assert f"image:{DISTRO}" not in ran and f"-- image:{DISTRO}" in result.stdout
+    assert "compile:3.13.5-trixie" in ran and "validate:3.13.5-trixie" in ran
+    assert "configure_ft:3.13.5-trixie" not in ran
+    dist = project / "dist" / DISTRO
+    assert (dist / "opt-python3.13_3.13.5-1+trixie_amd64.deb").is_file()
+    assert not (dist / "opt-python3.13t_3.13.5-1+trixie_amd64.deb").exists()  # no add-on without free-threading
+    # the compiler cache carried over from 3.13.15
+    assert "ccache:" in result.stdout

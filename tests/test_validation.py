@@ -1,0 +1,103 @@
+"""The validation judge on fixtures: a good set of facts passes; each defect fails the right check."""
+
+import copy
+
+import pytest
+
+from tasks import config
+from tasks.plan import Build, Layout
+from tasks.validation import judge, missing_from_build_log, modules_for
+from tasks.versions import Version
+
+PREFIX = "/opt/python/python3.13"
+
+
+@pytest.fixture
+def build(config_data, root):
+    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
+    return Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
+
+
+def interpreter_facts(build, variant):
+    args = " ".join(f"'{a}'" for a in build.configure_args(variant))
+    return {
+        "modules": {m: {"ok": True} for m in modules_for(build)},
+        "sqlite_load_extension": True, "config_args": args, "cc": "gcc", "cflags": "-O3 -Wall", "ldflags": "",
+        "gil_enabled": variant == "default",
+        "os_py": f"{PREFIX}/lib/python3.13{'t' if variant != 'default' else ''}/os.py",
+    }
+
+
+@pytest.fixture
+def good(build):
+    rc = {name: 0 for name in ("distro-install", "install", "venv-main", "python3t", "venv-ft", "distro-venv",
+                               "c-extension", "c-extension-ft", "purge", "prefix-gone", "distro-after-purge")}
+    return {
+        "rc": rc,
+        "logs": {"readelf-main": "stapsdt 0x1\nstapsdt 0x2", "readelf-ft": "stapsdt 0x1"},
+        "packages_before": {"python3.13": "3.13.5-2", "python3.13-venv": "3.13.5-2"},
+        "packages_after": {"python3.13": "3.13.5-2", "python3.13-venv": "3.13.5-2", "opt-python3.13": "3.13.15-1"},
+        "facts_main": interpreter_facts(build, "default"),
+        "facts_ft": interpreter_facts(build, "freethreaded"),
+        "files_main": ["/.", "/opt", "/opt/python", PREFIX, f"{PREFIX}/bin", f"{PREFIX}/bin/python3.13",
+                       "/usr/share/doc/opt-python3.13/copyright"],
+        "files_ft": ["/.", "/opt", "/opt/python", PREFIX, f"{PREFIX}/bin", f"{PREFIX}/bin/python3.13t",
+                     "/usr/share/lintian/overrides/opt-python3.13t"],
+        "elf_deps": {"needed": {"libc.so.6": [], "libssl.so.3": [], "libmpdec.so.4": []}, "rpath": {}},
+        "build_log_missing": [],
+    }
+
+
+def failed(facts, build):
+    return [c.name for c in judge(facts, build) if not c.ok]
+
+
+def test_good_facts_pass(good, build):
+    assert failed(good, build) == []
+
+
+@pytest.mark.parametrize("mutate, check", [
+    (lambda f: f["facts_main"]["modules"].update({"_ssl": {"ok": False, "error": "ModuleNotFoundError"}}),
+     "python3.13: module inventory"),
+    (lambda f: f["facts_ft"].update(gil_enabled=True), "python3.13t: GIL disabled"),
+    (lambda f: f["facts_ft"].update(os_py=None), "python3.13t: finds its stdlib in lib/python3.13t"),
+    (lambda f: f["facts_main"].update(cc="ccache gcc"), "python3.13: sysconfig CC is the plain compiler"),
+    (lambda f: f["facts_main"].update(cflags="-O3 -flto=auto -ffat-lto-objects"),
+     "python3.13: no LTO/PGO flags for users' builds"),
+    (lambda f: f["facts_main"].update(config_args="'--prefix=/usr'"), "python3.13: CONFIG_ARGS holds the configured flags"),
+    (lambda f: f["packages_after"].update({"python3.13": "3.13.15-1+trixie"}), "distro packages untouched by our install"),
+    (lambda f: f["files_ft"].append(f"{PREFIX}/bin/python3.13"), "the two packages share no file"),
+    (lambda f: f["files_main"].append("/usr/bin/python3"), "nothing installed outside /opt/python/python3.13 and /usr/share/doc"),
+    (lambda f: f["rc"].update({"prefix-gone": 1}), "purge leaves no /opt/python/python3.13"),
+    (lambda f: f["rc"].update({"venv-ft": 1}), "free-threaded venv + pip installs into that venv only"),
+    (lambda f: f["elf_deps"]["needed"].update({"libpython3.13.so.1.0": []}), "DT_NEEDED only distro libraries"),
+    (lambda f: f["elf_deps"]["rpath"].update({"/build/default": []}), "no RPATH/RUNPATH"),
+    (lambda f: f["logs"].update({"readelf-main": ""}), "DTrace probes in main interpreter"),
+    (lambda f: f.update(build_log_missing=["_ssl"]), "build log lists no missing modules"),
+    (lambda f: f.update(facts_ft=None), "python3.13t: runs"),
+])
+def test_each_defect_fails_its_check(good, build, mutate, check):
+    facts = copy.deepcopy(good)
+    mutate(facts)
+    assert check in failed(facts, build)
+
+
+def test_zstd_expected_from_314(build, config_data, root):
+    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.10"})
+    b314 = Build(Version.parse("3.14.10"), settings.distros[0], settings, Layout.for_root(root))
+    assert "_zstd" in modules_for(b314) and "_zstd" not in modules_for(build)
+
+
+def test_missing_modules_from_a_build_log():
+    log = """
+Checked 112 modules (33 built-in, 60 shared, 1 n/a on linux-x86_64, 15 disabled, 3 missing, 0 failed on import)
+The necessary bits to build these optional modules were not found:
+_ssl                      _tkinter                  _uuid
+To find the necessary bits, look in configure.ac and config.log.
+
+Failed to build these modules:
+_ctypes
+
+"""
+    assert missing_from_build_log(log) == ["_ctypes", "_ssl", "_tkinter", "_uuid"]
+    assert missing_from_build_log("Checked 112 modules (0 missing, 0 failed on import)") == []
