@@ -28,6 +28,7 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None) -> Iterator[di
             images=config.parse_bool(variables.get("CLEAN_IMAGES", False), "CLEAN_IMAGES"),
         )
         task_list = list(graph.all_tasks(settings, root, cleaning))
+        task_list.append(graph.pin_task(settings, root, config_path, variables.get("NEW_VERSION")))
     except UserError as error:
         print(f"python-builder: error: {error}", file=sys.stderr)
         raise SystemExit(2)

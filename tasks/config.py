@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .errors import UserError
+from .signatures import POLICIES, Signer
 from .versions import Version
 
 # Values that end up as arguments of configure, apt-get or dpkg: no blanks, no shell metacharacters.
@@ -29,6 +30,9 @@ PREFIX_PATTERN = re.compile(r"^/[A-Za-z0-9._/-]*\{major_minor\}[A-Za-z0-9._/-]*$
 NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*-$")
 REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9.~]*$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
+ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
+MAJOR_MINOR_PATTERN = re.compile(r"^3\.[0-9]{1,2}$")
 URL_TEMPLATE_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\]+$")
 
 FAMILIES = ("debian", "ubuntu")
@@ -43,7 +47,7 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 CLI_VARIABLES = (
     "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
     "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
-    "CLEAN_DOWNLOADS", "CLEAN_IMAGES",
+    "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION",
 )
 
 
@@ -51,6 +55,7 @@ CLI_VARIABLES = (
 class Pin:
     sha256: str
     size: int | None = None
+    url: str | None = None  # where `doit pin` found it (informative)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,13 @@ class Sources:
 
 
 @dataclass(frozen=True)
+class Verification:
+    policy: str
+    bundle_dirs: tuple[str, ...]
+    signers: Mapping[str, Signer]  # "3.13" -> Signer
+
+
+@dataclass(frozen=True)
 class Settings:
     versions: tuple[Version, ...]
     distros: tuple[Distro, ...]  # the selected ones, in matrix order
@@ -97,12 +109,16 @@ class Settings:
     maintainer: str
     flags: Flags
     sources: Sources
+    verification: Verification
     build_deps: tuple[str, ...]
     pins: Mapping[str, Pin]
     all_distros: Mapping[str, Distro]
 
     def pin(self, version: Version) -> Pin | None:
         return self.pins.get(str(version))
+
+    def signer(self, version: Version) -> Signer | None:
+        return self.verification.signers.get(version.major_minor)
 
     def prefix(self, version: Version) -> str:
         return self.prefix_template.format(major_minor=version.major_minor)
@@ -197,6 +213,29 @@ def _read_distro(name: str, table: Any) -> Distro:
     )
 
 
+def _read_verification(table: Mapping[str, Any]) -> Verification:
+    _check_keys(table, {"policy", "bundle_dirs", "signers"}, "verification")
+    policy_name = _get(table, "policy", str, "verification", "if-available")
+    if policy_name not in POLICIES:
+        raise UserError(f"verification.policy: {policy_name!r} is not one of {', '.join(POLICIES)}")
+    bundle_dirs = _get(table, "bundle_dirs", list, "verification", [])
+    for item in bundle_dirs:
+        if not isinstance(item, str) or not item or "\n" in item:
+            raise UserError(f"verification.bundle_dirs: {item!r} is not a directory path")
+    signers = {}
+    for line, entry in _table(table, "signers", "verification").items():
+        where = f"verification.signers.{line!r}"
+        _matching(line, MAJOR_MINOR_PATTERN, where, "release line (like \"3.14\")")
+        if not isinstance(entry, dict):
+            raise UserError(f"{where}: expected {{ identity = \"…\", issuer = \"https://…\" }}")
+        _check_keys(entry, {"identity", "issuer"}, where)
+        signers[line] = Signer(
+            identity=_matching(_get(entry, "identity", str, where), IDENTITY_PATTERN, f"{where}.identity", "identity"),
+            issuer=_matching(_get(entry, "issuer", str, where), ISSUER_PATTERN, f"{where}.issuer", "OIDC issuer URL"),
+        )
+    return Verification(policy_name, tuple(bundle_dirs), MappingProxyType(signers))
+
+
 def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
     pins = {}
     for key, entry in table.items():
@@ -204,19 +243,23 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
         Version.parse(key, where)
         if not isinstance(entry, dict):
             raise UserError(f"{where}: expected {{ sha256 = \"…\", size = N }}")
-        _check_keys(entry, {"sha256", "size"}, where)
+        _check_keys(entry, {"sha256", "size", "url"}, where)
         sha = _matching(_get(entry, "sha256", str, where), SHA256_PATTERN, f"{where}.sha256",
                         "sha256 (64 lowercase hex digits)")
         size = _get(entry, "size", int, where, None)
         if size is not None and size <= 0:
             raise UserError(f"{where}.size: must be a positive number of bytes")
-        pins[key] = Pin(sha, size)
+        url = _get(entry, "url", str, where, None)
+        if url is not None:
+            _matching(url, URL_TEMPLATE_PATTERN, f"{where}.url", "URL")
+        pins[key] = Pin(sha, size, url)
     return pins
 
 
 def parse(data: Mapping[str, Any]) -> Settings:
     """Validate a parsed config.toml into Settings (no command-line variables applied)."""
-    _check_keys(data, {"build", "package", "flags", "sources", "build_deps", "distros", "pins"}, "config")
+    _check_keys(data, {"build", "package", "flags", "sources", "verification", "build_deps", "distros", "pins"},
+                "config")
     build = _table(data, "build", "config")
     _check_keys(build, {"versions", "distros", "fast", "free_threaded", "jobs", "allow_unpinned"}, "build")
     package = _table(data, "package", "config")
@@ -287,6 +330,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
             free_threaded=_str_list(flags, "free_threaded", "flags", FLAG_PATTERN, "configure flag"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout),
+        verification=_read_verification(_table(data, "verification", "config")),
         build_deps=_str_list(build_deps, "packages", "build_deps", PACKAGE_PATTERN, "package name"),
         pins=MappingProxyType(_read_pins(_table(data, "pins", "config"))),
         all_distros=MappingProxyType(all_distros),

@@ -23,6 +23,7 @@ DOCS = {
     "configure_ft": "Run configure for the free-threaded interpreter (--disable-gil) in its own tree",
     "compile_ft": "Run make for the free-threaded interpreter",
     "package": "make install both variants, trim the free-threaded add-on, build .debs into dist/<distro>/",
+    "pin": "Add NEW_VERSION=X.Y.Z to [pins]: fetch it and its Sigstore bundle, verify, write sha256/size",
     "validate": "Install the .debs in a fresh base-image container and check them; report in dist/<distro>/",
 }
 
@@ -160,6 +161,15 @@ def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
             "actions": None,
             "task_dep": [f"build:{b.key}" for b in all_builds if b.version == version],
         }
+
+
+def pin_task(settings: Settings, root: Path, config_path: Path, new_version: str | None) -> dict:
+    return {
+        "basename": "pin", "doc": DOCS["pin"],
+        "actions": [(steps.pin, [settings, Layout.for_root(root), config_path, new_version])],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
 
 
 def all_tasks(settings: Settings, root: Path, cleaning: Cleaning = Cleaning()) -> Iterator[dict]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 from doit.exceptions import TaskFailed
 from doit.reporter import ConsoleReporter
+
+from . import locking
 
 USER_ERROR_PREFIX = "python-builder: "
 
@@ -17,6 +21,26 @@ class TimingReporter(ConsoleReporter):
         super().__init__(outstream, options)
         self._started: dict[str, float] = {}
         self.timings: list[tuple[str, float, str]] = []
+
+    def initialize(self, tasks, selected_tasks):
+        """Before anything runs: take this checkout's lock, make SIGTERM a Ctrl-C, and remove the
+        containers of a run that was killed (only then: a normal run makes no Docker call here)."""
+        self._lock, died = locking.acquire(Path.cwd() / ".doit.lock", self.write)
+        locking.sigterm_as_keyboard_interrupt()
+        if died:
+            self._remove_leftovers()
+        super().initialize(tasks, selected_tasks)
+
+    def _remove_leftovers(self) -> None:
+        from . import docker_env, runner
+        from .plan import Layout
+        try:
+            removed = runner.remove_leftovers(docker_env.client(), Layout.for_root(Path.cwd()).project_id)
+        except Exception as error:  # noqa: BLE001 - no daemon: the steps will say so themselves
+            print(f"python-builder: could not check for leftover containers ({error})", file=sys.stderr)
+            return
+        if removed:
+            self.write(f"python-builder: removed {removed} container(s) left by a killed run\n")
 
     def execute_task(self, task):
         self._started[task.name] = time.monotonic()

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-import requests
-
+from . import download, signatures
 from .apt_mirror import debian_mirror
 from .config import Pin, Settings
 from .errors import UserError
-from .files import write_json_atomic
+from .files import write_bytes_atomic, write_json_atomic
 from .versions import Version
 
 CHUNK = 1 << 20
@@ -76,22 +75,12 @@ def _copy_local(path: Path, part: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _stream_url(url: str, part: Path, timeout: int) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with requests.get(url, stream=True, timeout=(timeout, timeout)) as response:
-        if response.status_code != 200:
-            raise OSError(f"HTTP {response.status_code}")
-        with open(part, "wb") as dst:
-            for chunk in response.iter_content(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                dst.write(chunk)
-    return digest.hexdigest(), size
-
-
 def fetch(settings: Settings, version: Version, dest: Path,
           mirror: Callable[[], str] = debian_mirror) -> dict:
-    """Put a tarball matching the pin at `dest`; return where it came from. Raises UserError."""
+    """Put a tarball matching the pin at `dest` (and its Sigstore bundle beside it when one can be had).
+
+    Returns where it came from. Raises UserError when no source yields a matching file.
+    """
     pin = settings.pin(version)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
@@ -105,22 +94,74 @@ def fetch(settings: Settings, version: Version, dest: Path,
                 digest, size = _copy_local(path, part)
             else:
                 print(f"  fetching {candidate.location}", file=sys.stderr)
-                digest, size = _stream_url(candidate.location, part, settings.sources.timeout)
+                fetched = download.fetch_url(candidate.location, part, settings.sources.timeout)
+                digest, size = fetched.sha256, fetched.size
             _check(pin, digest, size)
-        except (_Mismatch, OSError, requests.RequestException) as error:
-            part.unlink(missing_ok=True)
-            line = f"{candidate.kind} {candidate.location}: {error}"
-            print(f"  failed: {line}", file=sys.stderr)
-            failures.append(line)
+        except download.DownloadError as error:  # a non-empty .part stays: the next run resumes it
+            if not (part.is_file() and part.stat().st_size):
+                _discard(part)
+            failures.append(f"{candidate.kind} {candidate.location}: {error}")
+            print(f"  failed: {failures[-1]}", file=sys.stderr)
+            continue
+        except (_Mismatch, OSError) as error:
+            _discard(part)
+            failures.append(f"{candidate.kind} {candidate.location}: {error}")
+            print(f"  failed: {failures[-1]}", file=sys.stderr)
             continue
         os.replace(part, dest)
-        return {"source": candidate.kind, "location": candidate.location, "sha256": digest, "size": size}
-    part.unlink(missing_ok=True)
+        _discard(part)
+        bundle = fetch_bundle(settings, version, dest, candidate)
+        return {"source": candidate.kind, "location": candidate.location, "sha256": digest, "size": size,
+                "bundle": bundle}
     tried = "; ".join(failures) if failures else "no source had it"
     raise UserError(
         f"could not get {version.tarball_name} from any source ({tried}); "
         "put the tarball in a directory listed in [sources].local_dirs or fix [sources] in config.toml"
     )
+
+
+def _discard(part: Path) -> None:
+    part.unlink(missing_ok=True)
+    part.with_name(part.name + ".url").unlink(missing_ok=True)
+
+
+def bundle_path(tarball: Path) -> Path:
+    return tarball.with_name(tarball.name + ".sigstore")
+
+
+def bundle_candidates(settings: Settings, version: Version, winner: Candidate) -> Iterator[str]:
+    """Where a .sigstore bundle may be: beside the winning source, beside every URL, in bundle_dirs."""
+    name = version.tarball_name + ".sigstore"
+    if winner.kind == "url":
+        yield winner.location + ".sigstore"
+    elif winner.kind == "local":
+        yield str(Path(winner.location).with_name(name))
+    for directory in (*settings.verification.bundle_dirs, *settings.sources.local_dirs):
+        yield str(Path(directory).expanduser() / name)
+    for template in settings.sources.url_templates:
+        url = template.format(version=version, folder=version.folder) + ".sigstore"
+        if not (winner.kind == "url" and url == winner.location + ".sigstore"):
+            yield url
+
+
+def fetch_bundle(settings: Settings, version: Version, tarball: Path, winner: Candidate) -> str | None:
+    """Fetch the tarball's Sigstore bundle next to it; returns where it came from, or None."""
+    dest = bundle_path(tarball)
+    dest.unlink(missing_ok=True)
+    if settings.verification.policy == "off":
+        return None
+    for location in bundle_candidates(settings, version, winner):
+        if "://" in location:
+            data = download.fetch_small(location, settings.sources.timeout)
+        else:
+            path = Path(location)
+            data = path.read_bytes() if path.is_file() else None
+        if data:
+            write_bytes_atomic(dest, data)
+            print(f"  signature bundle from {location}", file=sys.stderr)
+            return location
+    print(f"  no Sigstore bundle found for {version.tarball_name}", file=sys.stderr)
+    return None
 
 
 def sha256_file(path: Path) -> tuple[str, int]:
@@ -147,11 +188,17 @@ def verify(settings: Settings, version: Version, tarball: Path, stamp: Path) -> 
             f"checksum mismatch for {tarball.name}: {error}; the file was removed, "
             f"run `doit build` again to download it afresh, or correct the pin in config.toml"
         )
+    hashed = "pinned sha256 and size" if pin and pin.size else ("pinned sha256" if pin else "unpinned")
+    outcome = signatures.decide(settings.verification.policy, bundle_path(tarball), digest,
+                                settings.signer(version), tarball.name)
     record = {
         "version": str(version),
         "sha256": digest,
         "size": size,
-        "verified_by": "pinned sha256 and size" if pin and pin.size else ("pinned sha256" if pin else "unpinned"),
+        "hash_check": hashed,
+        "signature": outcome.detail,
+        "signature_verified": outcome.verified,
+        "verified_by": f"{hashed}; {outcome.detail}",
     }
     write_json_atomic(stamp, record)
     return record

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import docker_env, extract as extract_mod, images, packaging, runner, sources, validation
+from . import docker_env, extract as extract_mod, images, packaging, pins, runner, sources, validation
 from .errors import UserError, user_errors
 from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build, Layout
@@ -164,6 +164,11 @@ def package(build: Build) -> dict:
 @user_errors
 def validate(build: Build) -> dict:
     return validation.validate(build)
+
+
+@user_errors
+def pin(build_settings, layout: Layout, config_path: Path, new_version: str | None) -> dict:
+    return pins.add_pin(build_settings, layout, config_path, new_version)
 
 
 # --- clean ------------------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 import copy
-import tomllib
 
 import pytest
 
@@ -29,7 +28,7 @@ def test_every_key_of_the_shipped_config_is_commented(root):
     in_pins = False
     for number, line in enumerate(lines):
         if line.startswith("["):
-            in_pins = line.strip() == "[pins]"
+            in_pins = line.strip() in ("[pins]", "[verification.signers]")  # data tables, explained above them
         if in_pins or line.startswith((" ", "#", "[", "]")) or "=" not in line:
             continue
         key = line.split("=", 1)[0].strip()

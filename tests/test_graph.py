@@ -53,7 +53,7 @@ def test_list_shows_families_with_docs(project, capsys):
              extra_config={"GLOBAL": {"dep_file": str(project / ".db")}}).run(["list"])
     listed = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert set(listed) == {"build", "download", "checksum", "extract", "image", "configure", "compile",
-                           "configure_ft", "compile_ft", "package", "validate"}
+                           "configure_ft", "compile_ft", "package", "validate", "pin"}
     assert all(len(line.split()) > 2 for line in listed.values())
 
 
@@ -139,7 +139,7 @@ def test_a_new_micro_version_reuses_the_image(run_doit):
     run_doit("build", V, "FAST_BUILD=true")
     ran = run_doit("build", "PYTHON_VERSION=3.13.5", "FAST_BUILD=true")
     assert "image:trixie" not in ran
-    assert f"configure:3.13.5-trixie" in ran and "download:3.13.5" in ran
+    assert "configure:3.13.5-trixie" in ran and "download:3.13.5" in ran
 
 
 def test_script_change_reruns_its_step_and_after(run_doit, project):

@@ -24,6 +24,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         mode = self.path.split("/")[1]
+        if self.path.endswith(".sigstore"):
+            self.send_error(404)
+            return
         if mode == "good":
             body = PAYLOAD
         elif mode == "corrupt":
@@ -40,6 +43,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    """Retries keep their count, not their waiting (1, 2, 4, 8 s in real use)."""
+    from tasks import download
+    monkeypatch.setattr(download, "BACKOFF", (0, 0, 0, 0))
 
 
 @pytest.fixture(scope="module")
@@ -133,5 +143,109 @@ def test_checksum_match_writes_record(config_data, tmp_path):
     tarball, stamp = tmp_path / VERSION.tarball_name, tmp_path / "verified.json"
     tarball.write_bytes(PAYLOAD)
     record = sources.verify(settings, VERSION, tarball, stamp)
-    assert record["sha256"] == SHA and record["verified_by"] == "pinned sha256 and size"
+    assert record["sha256"] == SHA and record["hash_check"] == "pinned sha256 and size"
+    assert record["signature_verified"] is False  # no bundle next to it: pinned hash only, and it says so
+    assert "no Sigstore bundle" in record["verified_by"]
     assert SHA in stamp.read_text()
+
+
+# --- resumable downloads -----------------------------------------------------------------------
+
+class FlakyHandler(http.server.BaseHTTPRequestHandler):
+    """/cut/*: the first answer breaks off halfway; Range requests get 206. /busy/*: 500 once, then good.
+    /norange/*: breaks off halfway once, then ignores Range (200, whole file)."""
+
+    requests_seen: list = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path.endswith(".sigstore"):
+            self.send_error(404)
+            return
+        FlakyHandler.requests_seen.append((self.path, self.headers.get("Range")))
+        count = sum(1 for path, _ in FlakyHandler.requests_seen if path == self.path)
+        mode = self.path.split("/")[1]
+        if mode == "busy" and count == 1:
+            self.send_error(500)
+            return
+        start = 0
+        ranged = self.headers.get("Range")
+        if ranged and mode == "cut":
+            start = int(ranged.split("=")[1].rstrip("-"))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(PAYLOAD) - start))
+        self.end_headers()
+        if mode in ("cut", "norange") and count == 1:
+            self.wfile.write(PAYLOAD[: len(PAYLOAD) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(2)  # cut the connection midway
+            return
+        self.wfile.write(PAYLOAD[start:])
+
+
+@pytest.fixture
+def flaky_server():
+    FlakyHandler.requests_seen = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_interrupted_download_resumes_with_range(config_data, flaky_server, tmp_path):
+    settings = settings_with(config_data, [f"{flaky_server}/cut/{{version}}"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    ranges = [r for _, r in FlakyHandler.requests_seen]
+    assert ranges[0] is None and ranges[1] == f"bytes={len(PAYLOAD) // 2}-"
+    assert sorted(p.name for p in dest.parent.iterdir()) == [dest.name]
+
+
+def test_server_without_range_support_restarts(config_data, flaky_server, tmp_path):
+    settings = settings_with(config_data, [f"{flaky_server}/norange/{{version}}"])
+    dest = tmp_path / VERSION.tarball_name
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+
+
+def test_server_error_is_retried(config_data, flaky_server, tmp_path):
+    settings = settings_with(config_data, [f"{flaky_server}/busy/{{version}}"])
+    dest = tmp_path / VERSION.tarball_name
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD and len(FlakyHandler.requests_seen) == 2
+
+
+def test_partial_file_from_an_earlier_run_is_resumed(config_data, flaky_server, tmp_path):
+    url = f"{flaky_server}/cut/{VERSION}"
+    FlakyHandler.requests_seen = [(f"/cut/{VERSION}", None)]  # the server already cut us off once
+    dest = tmp_path / VERSION.tarball_name
+    part = tmp_path / (dest.name + ".part")
+    part.write_bytes(PAYLOAD[:300000])
+    (tmp_path / (dest.name + ".part.url")).write_text(url)
+    settings = settings_with(config_data, [f"{flaky_server}/cut/{{version}}"])
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    assert FlakyHandler.requests_seen[-1] == (f"/cut/{VERSION}", "bytes=300000-")
+
+
+def test_bundle_is_fetched_beside_the_tarball(config_data, server, tmp_path):
+    local = tmp_path / "bundles"
+    local.mkdir()
+    (local / (VERSION.tarball_name + ".sigstore")).write_text("{}")
+    data = copy.deepcopy(config_data)
+    data["verification"]["bundle_dirs"] = [str(local)]
+    data["sources"].update(url_templates=[f"{server}/good/{{version}}"], order=["url"], timeout=5)
+    data["pins"]["3.13.15"] = {"sha256": SHA, "size": len(PAYLOAD)}
+    data["build"]["versions"] = ["3.13.15"]
+    settings = config.parse(data)
+    dest = tmp_path / "dl" / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert result["bundle"] == str(local / (VERSION.tarball_name + ".sigstore"))
+    assert sources.bundle_path(dest).read_text() == "{}"

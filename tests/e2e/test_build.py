@@ -7,8 +7,12 @@ Sources come from the Debian archive's byte-identical copy (python.org is not re
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +27,12 @@ DEB_VERSION = "3.13.15-1+trixie"
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, docker_engine):
-    return copy_project(tmp_path_factory.mktemp("e2e") / "python-builder")
+def project(docker_engine):
+    """A fresh copy of the project (empty cache/ and dist/), outside pytest's rotating tmp directories."""
+    scratch = Path(tempfile.mkdtemp(prefix="pb-e2e-"))
+    yield copy_project(scratch / "python-builder")
+    if not os.environ.get("PB_KEEP_E2E"):
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +114,6 @@ def test_validation_report(project, first_build):
 
 
 def test_nothing_is_owned_by_another_user(project, first_build):
-    import os
     uid = os.getuid()
     for top in ("cache", "dist"):
         for path in (project / top).rglob("*"):

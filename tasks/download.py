@@ -1,0 +1,133 @@
+"""HTTP downloads that survive flaky networks: timeouts, retries with backoff, resume with Range.
+
+The file is streamed to `<dest>.part`; the sha256 is computed while streaming (over the bytes already
+in a resumed `.part` first). A `.part.url` sidecar remembers which URL the partial file came from, so a
+later run resumes only the same download. The caller decides whether the result is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+CHUNK = 1 << 16
+BACKOFF = (1, 2, 4, 8)
+
+
+class DownloadError(OSError):
+    """A download that could not complete; str() is one line."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    sha256: str
+    size: int
+    resumed_from: int
+
+
+class _Progress:
+    """A progress line with bytes and rate on a terminal; start and end lines otherwise (CI)."""
+
+    def __init__(self, url: str, stream=sys.stderr) -> None:
+        self.stream, self.url = stream, url
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.started, self.last = time.monotonic(), 0.0
+
+    def update(self, done: int, total: int | None, final: bool = False) -> None:
+        now = time.monotonic()
+        if not self.tty or (not final and now - self.last < 0.2):
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-6) / 1e6
+        total_text = f"/{total / 1e6:.1f}" if total else ""
+        self.stream.write(f"\r  {done / 1e6:.1f}{total_text} MB  {rate:.1f} MB/s ")
+        if final:
+            self.stream.write("\n")
+        self.stream.flush()
+
+    def done(self, size: int) -> None:
+        seconds = time.monotonic() - self.started
+        if self.tty:
+            self.update(size, size, final=True)
+        self.stream.write(f"  {size / 1e6:.1f} MB in {seconds:.1f} s\n")
+
+
+def _hash_existing(part: Path, digest) -> int:
+    size = 0
+    with open(part, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size
+
+
+def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) + 1) -> Fetched:
+    """Download `url` into `part` (resuming a partial file of the same URL); raises DownloadError."""
+    sidecar = part.with_name(part.name + ".url")
+    if not (sidecar.is_file() and sidecar.read_text() == url):
+        part.unlink(missing_ok=True)
+    sidecar.write_text(url)
+    progress = _Progress(url)
+    resumed_from = part.stat().st_size if part.exists() else 0
+    last_error, received = "no attempt", False
+    for attempt in range(attempts):
+        if attempt and not received and attempt >= 2:
+            break  # never reached the server twice in a row: it is down, not flaky; try the next source
+        if attempt:
+            time.sleep(BACKOFF[min(attempt - 1, len(BACKOFF) - 1)])
+        digest = hashlib.sha256()
+        have = _hash_existing(part, digest) if part.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        try:
+            with requests.get(url, stream=True, timeout=(timeout, timeout), headers=headers) as response:
+                if response.status_code == 416 and have:  # the partial file is complete or bogus: start over
+                    part.unlink()
+                    last_error = "HTTP 416 on resume"
+                    continue
+                if response.status_code == 206 and have:
+                    mode = "ab"
+                elif response.status_code == 200:
+                    mode, have, digest = "wb", 0, hashlib.sha256()
+                elif 500 <= response.status_code < 600 or response.status_code == 429:
+                    received = True  # the server answers: worth retrying with backoff
+                    last_error = f"HTTP {response.status_code}"
+                    continue
+                else:
+                    raise DownloadError(f"HTTP {response.status_code}")
+                length = response.headers.get("Content-Length")
+                total = have + int(length) if length and length.isdigit() else None
+                size = have
+                with open(part, mode) as out:
+                    for chunk in response.raw.stream(CHUNK, decode_content=False):
+                        received = True
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+                        progress.update(size, total)
+                if total is not None and size != total:
+                    last_error = f"connection closed after {size} of {total} bytes"
+                    continue
+                progress.done(size)
+                sidecar.unlink(missing_ok=True)
+                return Fetched(digest.hexdigest(), size, resumed_from)
+        except DownloadError:
+            raise
+        except (requests.RequestException, OSError, Exception) as error:  # noqa: BLE001 - urllib3 errors too
+            last_error = " ".join(str(error).split())[:200] or type(error).__name__
+            if isinstance(error, requests.exceptions.InvalidURL):
+                break
+    raise DownloadError(f"{last_error} (after {attempt + 1} attempts)")
+
+
+def fetch_small(url: str, timeout: int) -> bytes | None:
+    """A small file (a signature bundle) in one request; None when the server does not have it."""
+    try:
+        response = requests.get(url, timeout=(timeout, timeout))
+    except requests.RequestException:
+        return None
+    return response.content if response.status_code == 200 and len(response.content) < 1 << 20 else None

@@ -1,0 +1,58 @@
+"""One doit run at a time per checkout: an flock on `.doit.lock`, and a record of unclean exits.
+
+The lock file holds the pid of the run that holds it while it runs and is emptied at a normal exit
+(Ctrl-C and SIGTERM included). A pid found there at the next start means that run was killed (kill -9),
+so containers it left behind must be removed before anything else runs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import os
+import signal
+from pathlib import Path
+from typing import Callable, IO
+
+
+def acquire(path: Path, say: Callable[[str], None]) -> tuple[IO[str], bool]:
+    """Block until this checkout's lock is ours; returns (the open lock file, previous run died)."""
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        say(f"python-builder: another doit run (pid {holder}) is using this checkout; waiting for it to finish\n")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    handle.seek(0)
+    previous = handle.read().strip()
+    died = bool(previous) and previous != str(os.getpid())
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    atexit.register(_release, handle)
+    return handle, died
+
+
+def _release(handle: IO[str]) -> None:
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.flush()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+    except (OSError, ValueError):
+        pass
+
+
+def sigterm_as_keyboard_interrupt() -> None:
+    """doit records finished tasks on Ctrl-C but nothing on SIGTERM: make SIGTERM a Ctrl-C."""
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread
+        pass
