@@ -135,6 +135,10 @@ class Build:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}_{self.distro.arch}.changes"
 
     @property
+    def manifest(self) -> Path:
+        return self.dist_dir / f"{self.package_main}_{self.debian_version}.json"
+
+    @property
     def validation_report(self) -> Path:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}.validation.json"
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import docker_env, extract as extract_mod, images, packaging, pins, runner, sources, validation
+from . import docker_env, extract as extract_mod, images, manifest, packaging, pins, runner, sources, validation
 from .errors import UserError, user_errors
 from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build, Layout
@@ -102,8 +102,9 @@ def configure(build: Build, variant: str) -> dict:
                 runner.Mount(tree, "/build", read_only=False)),
     ))
     record = {"args": list(args), "image": image_tag}
+    record = _timed(record, started)
     write_json_atomic(stamp, _finished(record))
-    return _timed(record, started)
+    return record
 
 
 CCACHE_STAT = re.compile(r"^\s*(Hits|Misses|Cacheable calls|Direct|Preprocessed):\s+(\d+)", re.M)
@@ -119,6 +120,14 @@ def ccache_summary(log_text: str) -> dict:
     if hits + misses:
         stats["hit_rate"] = round(hits / (hits + misses), 3)
     return stats
+
+
+TOOLCHAIN_LINE = re.compile(r"^python-builder: toolchain (\w+): (.+)$", re.M)
+
+
+def toolchain(log_text: str) -> dict:
+    """Compiler and binutils versions that compile.sh printed."""
+    return {name: version.strip() for name, version in TOOLCHAIN_LINE.findall(log_text)}
 
 
 @user_errors
@@ -142,12 +151,14 @@ def compile_(build: Build, variant: str) -> dict:
                 runner.Mount(build.variant_dir(variant), "/build", read_only=False),
                 runner.Mount(ccache, "/ccache", read_only=False)),
     ), engine)
-    record = {"jobs": jobs, "ccache": ccache_summary(log.read_text(errors="replace"))}
+    log_text = log.read_text(errors="replace")
+    record = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text)}
     if record["ccache"].get("hit_rate") is not None:
         print(f"ccache: {record['ccache']['hits']} hits, {record['ccache']['misses']} misses "
               f"({record['ccache']['hit_rate']:.0%})", file=sys.stderr)
+    record = _timed(record, started)
     write_json_atomic(stamp, _finished(record))
-    return _timed(record, started)
+    return record
 
 
 # --- package ----------------------------------------------------------------------------------
@@ -157,8 +168,12 @@ def compile_(build: Build, variant: str) -> dict:
 def package(build: Build) -> dict:
     started = time.monotonic()
     engine = docker_env.client()
-    summary = packaging.package(build, _image_tag(build.layout, build), lambda step: runner.run(step, engine))
-    return _timed(summary, started)
+    image_tag = _image_tag(build.layout, build)
+    build.manifest.unlink(missing_ok=True)
+    summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine))
+    summary = _timed(summary, started)
+    write_json_atomic(build.manifest, manifest.build_manifest(build, engine, image_tag, summary))
+    return summary
 
 
 @user_errors

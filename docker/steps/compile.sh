@@ -8,6 +8,8 @@ make_args=(-j"${PB_JOBS:?}")
 if [ -n "${PROFILE_TASK:-}" ]; then
     make_args+=("PROFILE_TASK=${PROFILE_TASK}")
 fi
+echo "python-builder: toolchain gcc: $(gcc --version | head -n 1)"
+echo "python-builder: toolchain binutils: $(ld --version | head -n 1)"
 ccache --zero-stats >/dev/null 2>&1 || true
 echo "python-builder: make ${make_args[*]}"
 make "${make_args[@]}"
