@@ -65,6 +65,7 @@ def test_packages_are_where_the_readme_says(project, first_build):
     for name in (f"opt-python3.13_{DEB_VERSION}_amd64.deb", f"opt-python3.13t_{DEB_VERSION}_amd64.deb",
                  f"opt-python3.13-dbgsym_{DEB_VERSION}_amd64.deb", f"opt-python3.13t-dbgsym_{DEB_VERSION}_amd64.deb",
                  f"opt-python3.13_{DEB_VERSION}_amd64.changes", f"opt-python3.13_{DEB_VERSION}_amd64.buildinfo",
+                 f"opt-python3.13_{DEB_VERSION}.json",
                  f"opt-python3.13_{DEB_VERSION}.validation.json"):
         assert name in names, name
 
@@ -95,6 +96,22 @@ def test_package_contents_and_relations(project, first_build):
     assert _deb_field(main, "Section") == "interpreters"
     assert "Debian Trixie" in _deb_field(main, "Description")
     assert "libssl3" in _deb_field(main, "Depends")  # dh_shlibdeps filled it in
+
+
+def test_manifest(project, first_build):
+    import hashlib
+    dist = project / "dist" / DISTRO
+    manifest = json.loads((dist / f"opt-python3.13_{DEB_VERSION}.json").read_text())
+    assert manifest["source"]["sha256"] == "1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76"
+    assert manifest["source"]["size"] == 23160540
+    assert manifest["variants"]["default"]["pgo"] is False and manifest["variants"]["default"]["lto"] is False
+    assert "--disable-gil" in manifest["variants"]["freethreaded"]["configure_args"]
+    assert manifest["toolchain"]["gcc"].startswith("gcc") and "ld" in manifest["toolchain"]["binutils"]
+    assert manifest["build_image"]["id"].startswith("sha256:")
+    assert manifest["distro"]["base_image_id"].startswith("sha256:")
+    assert set(manifest["step_seconds"]) == {"configure", "compile", "configure_ft", "compile_ft", "package"}
+    for name, entry in manifest["debs"].items():
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == entry["sha256"]
 
 
 def test_validation_report(project, first_build):
