@@ -24,6 +24,7 @@ DOCS = {
     "compile_ft": "Run make for the free-threaded interpreter",
     "package": "make install both variants, trim the free-threaded add-on, build .debs into dist/<distro>/",
     "pin": "Add NEW_VERSION=X.Y.Z to [pins]: fetch it and its Sigstore bundle, verify, write sha256/size",
+    "repo": "Index dist/<distro>/ as a local apt repository (Packages, Release): `apt install` from it",
     "validate": "Install the .debs in a fresh base-image container and check them; report in dist/<distro>/",
 }
 
@@ -163,6 +164,19 @@ def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
         }
 
 
+def repo_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
+    yield _group("repo")
+    all_builds = builds(settings, layout)
+    for distro in {d.name: d for d in settings.distros}.values():
+        debs = [str(p) for b in all_builds if b.distro.name == distro.name for p in b.deb_files()]
+        yield {
+            "basename": "repo", "name": distro.name,
+            "actions": [(steps.repo, [distro, layout])],
+            "file_dep": [*debs, str(layout.image_stamp(distro)), *_scripts(layout, "repo.sh")],
+            "targets": [str(layout.dist / distro.name / "Release")],
+        }
+
+
 def pin_task(settings: Settings, root: Path, config_path: Path, new_version: str | None) -> dict:
     return {
         "basename": "pin", "doc": DOCS["pin"],
@@ -176,4 +190,5 @@ def all_tasks(settings: Settings, root: Path, cleaning: Cleaning = Cleaning()) -
     layout = Layout.for_root(root)
     yield from source_tasks(settings, layout, cleaning)
     yield from image_tasks(settings, layout, cleaning)
+    yield from repo_tasks(settings, layout)
     yield from build_tasks(settings, layout)

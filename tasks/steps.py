@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import docker_env, extract as extract_mod, images, manifest, packaging, pins, runner, sources, validation
+from . import docker_env, extract as extract_mod, images, manifest, packaging, pins, repo as repo_mod, runner
+from . import sources, validation
 from .errors import UserError, user_errors
 from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build, Layout
@@ -184,6 +185,11 @@ def validate(build: Build) -> dict:
 @user_errors
 def pin(build_settings, layout: Layout, config_path: Path, new_version: str | None) -> dict:
     return pins.add_pin(build_settings, layout, config_path, new_version)
+
+
+@user_errors
+def repo(distro, layout: Layout) -> dict:
+    return repo_mod.make_repo(distro, layout)
 
 
 # --- clean ------------------------------------------------------------------------------------

@@ -144,6 +144,31 @@ def test_nothing_is_owned_by_another_user(project, first_build):
                 assert path.lstat().st_uid == uid, path
 
 
+def test_apt_repository(project, first_build, docker_engine):
+    result = run_doit(project, "repo", f"PYTHON_VERSION={VERSION}", f"DISTRO={DISTRO}", "FAST_BUILD=true",
+                      "BUILD_NOGIL=true")
+    assert executed(result.stdout) == [f"repo:{DISTRO}"]
+    dist = project / "dist" / DISTRO
+    packages = (dist / "Packages").read_text()
+    assert "Package: opt-python3.13\n" in packages and "Package: opt-python3.13t\n" in packages
+    assert "SHA256:" in (dist / "Release").read_text()
+    base = json.loads((project / "cache" / "images" / f"{DISTRO}.json").read_text())["base"]
+    import docker
+    container = docker_engine.containers.create(
+        base, ["bash", "/pb/repo-install.sh", "opt-python3.13", "opt-python3.13t"], network_mode="host",
+        environment={"PB_PREFIX": "/opt/python/python3.13", "PB_MM": "3.13"},
+        mounts=[docker.types.Mount("/repo", str(dist), type="bind", read_only=True),
+                docker.types.Mount("/pb", str(project / "docker" / "validate"), type="bind", read_only=True)])
+    try:
+        container.start()
+        status = container.wait()["StatusCode"]
+        output = container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+    assert status == 0, output[-3000:]
+    assert "main 3.13.15" in output and "free-threaded 3.13.15" in output
+
+
 def test_second_build_runs_no_step(project, first_build):
     result = run_doit(project, "build", f"PYTHON_VERSION={VERSION}", f"DISTRO={DISTRO}", "FAST_BUILD=true",
                       "BUILD_NOGIL=true")
