@@ -19,8 +19,12 @@ CHUNK = 1 << 16
 BACKOFF = (1, 2, 4, 8)
 
 
-class DownloadError(OSError):
+class DownloadError(Exception):
     """A download that could not complete; str() is one line."""
+
+
+class LocalWriteError(OSError):
+    """Writing the downloaded bytes failed here (disk full, permissions): retrying cannot help."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +106,18 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
                 length = response.headers.get("Content-Length")
                 total = have + int(length) if length and length.isdigit() else None
                 size = have
-                with open(part, mode) as out:
+                try:
+                    out = open(part, mode, buffering=0)  # unbuffered: a full disk fails the write itself
+                except OSError as error:
+                    raise LocalWriteError(error.errno, error.strerror, str(part))
+                with out:
                     for chunk in response.raw.stream(CHUNK, decode_content=False):
                         received = True
                         digest.update(chunk)
-                        out.write(chunk)
+                        try:
+                            out.write(chunk)
+                        except OSError as error:
+                            raise LocalWriteError(error.errno, error.strerror, str(part))
                         size += len(chunk)
                         progress.update(size, total)
                 if total is not None and size != total:
@@ -115,7 +126,7 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
                 progress.done(size)
                 sidecar.unlink(missing_ok=True)
                 return Fetched(digest.hexdigest(), size, resumed_from)
-        except DownloadError:
+        except (DownloadError, LocalWriteError):
             raise
         except (requests.RequestException, OSError, Exception) as error:  # noqa: BLE001 - urllib3 errors too
             last_error = " ".join(str(error).split())[:200] or type(error).__name__

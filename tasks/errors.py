@@ -20,5 +20,9 @@ def user_errors(action):
             return action(*args, **kwargs)
         except UserError as error:
             return TaskFailed(f"python-builder: error: {error}")
+        except OSError as error:  # a full disk, a read-only or foreign-owned cache/: the user can fix it
+            where = f" {error.filename}" if error.filename else ""
+            return TaskFailed(f"python-builder: error: cannot write or read{where}: {error.strerror or error}; "
+                              "check free space and permissions of cache/ and dist/, then run doit again")
 
     return wrapper

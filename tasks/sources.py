@@ -91,19 +91,29 @@ def fetch(settings: Settings, version: Version, dest: Path,
                 path = Path(candidate.location)
                 if not path.is_file():
                     continue  # an absent file in a local directory is not worth a line
-                digest, size = _copy_local(path, part)
+                try:
+                    digest, size = _copy_local(path, part)
+                except OSError as error:
+                    _discard(part)
+                    failures.append(f"local {path}: {error.strerror or error}")
+                    print(f"  failed: {failures[-1]}", file=sys.stderr)
+                    continue
             else:
                 print(f"  fetching {candidate.location}", file=sys.stderr)
                 fetched = download.fetch_url(candidate.location, part, settings.sources.timeout)
                 digest, size = fetched.sha256, fetched.size
             _check(pin, digest, size)
+        except download.LocalWriteError as error:
+            _discard(part)
+            raise UserError(f"cannot write {error.filename}: {error.strerror}; free space in (or fix the "
+                            f"permissions of) {dest.parent} and run doit again")
         except download.DownloadError as error:  # a non-empty .part stays: the next run resumes it
             if not (part.is_file() and part.stat().st_size):
                 _discard(part)
             failures.append(f"{candidate.kind} {candidate.location}: {error}")
             print(f"  failed: {failures[-1]}", file=sys.stderr)
             continue
-        except (_Mismatch, OSError) as error:
+        except _Mismatch as error:
             _discard(part)
             failures.append(f"{candidate.kind} {candidate.location}: {error}")
             print(f"  failed: {failures[-1]}", file=sys.stderr)
