@@ -49,3 +49,38 @@ def run_doit(project: Path, *args: str, check: bool = True) -> subprocess.Comple
 def executed(output: str) -> list[str]:
     """Names of the tasks doit executed (its '.  name' lines)."""
     return [line[3:].strip() for line in output.splitlines() if line.startswith(".  ")]
+
+
+SIGSTORE_BUNDLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "sigstore"
+FIRST_BUILD_ARGS = ("build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie", "FAST_BUILD=true", "BUILD_NOGIL=true")
+
+
+@pytest.fixture(scope="session")
+def project(docker_engine):
+    """A fresh copy of the project (empty cache/ and dist/), outside pytest's rotating tmp directories;
+    shared by the end-to-end modules, which run in file order (test_build, then test_interrupts)."""
+    import shutil
+    import tempfile
+
+    from tests.conftest import copy_project
+
+    scratch = Path(tempfile.mkdtemp(prefix="pb-e2e-"))
+    project = copy_project(scratch / "python-builder")
+    if SIGSTORE_BUNDLES.is_dir():  # python.org's real bundles: the 3.13.5 build then verifies its signature
+        config = project / "config.toml"
+        config.write_text(config.read_text().replace(
+            "bundle_dirs = []", f'bundle_dirs = ["{SIGSTORE_BUNDLES}"]', 1))
+    yield project
+    if not os.environ.get("PB_KEEP_E2E"):
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def first_build(project):
+    """The cold FAST build of 3.13.15 with both interpreters, from an empty cache."""
+    import time
+
+    started = time.monotonic()
+    result = run_doit(project, *FIRST_BUILD_ARGS)
+    print(f"\ncold FAST build of 3.13.15 (both interpreters): {time.monotonic() - started:.0f} s")
+    return result

@@ -8,46 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED, copy_project
-from tests.e2e.conftest import executed, run_doit
+from tests.e2e.conftest import SIGSTORE_BUNDLES, executed, run_doit
 
 pytestmark = pytest.mark.e2e
 
 VERSION, DISTRO = "3.13.15", "trixie"
-SIGSTORE_BUNDLES = SHARED / "reference" / "sigstore"
 KEY = f"{VERSION}-{DISTRO}"
 DEB_VERSION = "3.13.15-1+trixie"
-
-
-@pytest.fixture(scope="module")
-def project(docker_engine):
-    """A fresh copy of the project (empty cache/ and dist/), outside pytest's rotating tmp directories."""
-    scratch = Path(tempfile.mkdtemp(prefix="pb-e2e-"))
-    project = copy_project(scratch / "python-builder")
-    if SIGSTORE_BUNDLES.is_dir():  # python.org's real bundles: the 3.13.5 build then verifies its signature
-        config = project / "config.toml"
-        config.write_text(config.read_text().replace(
-            "bundle_dirs = []", f'bundle_dirs = ["{SIGSTORE_BUNDLES}"]', 1))
-    yield project
-    if not os.environ.get("PB_KEEP_E2E"):
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def first_build(project):
-    started = time.monotonic()
-    result = run_doit(project, "build", f"PYTHON_VERSION={VERSION}", f"DISTRO={DISTRO}", "FAST_BUILD=true",
-                      "BUILD_NOGIL=true")
-    print(f"\ncold FAST build of {VERSION} (both interpreters): {time.monotonic() - started:.0f} s")
-    return result
 
 
 def test_every_step_ran_once(first_build):
