@@ -31,13 +31,24 @@ def docker_engine():
     return docker.from_env(timeout=600)
 
 
-def run_doit(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run `doit <args>` in the project copy, streaming to a log, and return the result."""
+def unprivileged_user() -> tuple[str, str] | None:
+    """(user, python) to run doit as an ordinary user, when CI (root) prepared one; else None."""
+    user, python = os.environ.get("PB_E2E_USER"), os.environ.get("PB_E2E_PYTHON")
+    return (user, python) if os.geteuid() == 0 and user and python else None
+
+
+def run_doit(project: Path, *args: str, check: bool = True, as_user: tuple[str, str] | None = None
+             ) -> subprocess.CompletedProcess:
+    """Run `doit <args>` in the project copy (as `as_user` = (user, python) if given) and return the result."""
     log = project / "doit-runs.log"
     with open(log, "a") as handle:
         handle.write(f"\n===== doit {' '.join(args)}\n")
-    result = subprocess.run([sys.executable, "-m", "doit", *args], cwd=project, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", "doit", *args]
+    if as_user:
+        import pwd
+        home = pwd.getpwnam(as_user[0]).pw_dir
+        command = ["runuser", "-u", as_user[0], "--", "env", f"HOME={home}", as_user[1], "-m", "doit", *args]
+    result = subprocess.run(command, cwd=project, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     with open(log, "a") as handle:
         handle.write(result.stdout)
     if check and result.returncode != 0:

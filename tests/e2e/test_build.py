@@ -10,10 +10,11 @@ import json
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import SIGSTORE_BUNDLES, executed, run_doit
+from tests.e2e.conftest import SIGSTORE_BUNDLES, executed, run_doit, unprivileged_user
 
 pytestmark = pytest.mark.e2e
 
@@ -149,9 +150,19 @@ def test_second_build_runs_no_step(project, first_build):
 
 
 def test_micro_version_reuses_the_image(project, first_build):
+    """Built as an ordinary user (in the docker group) when CI runs as root: nothing may end up root-owned."""
+    user = unprivileged_user()
+    if user:
+        import pwd
+        uid = pwd.getpwnam(user[0]).pw_uid
+        subprocess.run(["chown", "-R", f"{user[0]}:", str(project)], check=True)
+        for parent in project.parents:
+            if parent == Path("/tmp"):
+                break
+            os.chmod(parent, 0o755)
     started = time.monotonic()
     result = run_doit(project, "build", "PYTHON_VERSION=3.13.5", f"DISTRO={DISTRO}", "FAST_BUILD=true",
-                      "BUILD_NOGIL=false")
+                      "BUILD_NOGIL=false", as_user=user)
     print(f"\nmicro-version FAST build 3.13.5 (default interpreter only): {time.monotonic() - started:.0f} s")
     ran = executed(result.stdout)
     assert f"image:{DISTRO}" not in ran and f"-- image:{DISTRO}" in result.stdout
@@ -160,6 +171,10 @@ def test_micro_version_reuses_the_image(project, first_build):
     dist = project / "dist" / DISTRO
     assert (dist / "opt-python3.13_3.13.5-1+trixie_amd64.deb").is_file()
     assert not (dist / "opt-python3.13t_3.13.5-1+trixie_amd64.deb").exists()  # no add-on without free-threading
+    if user:
+        owners = {p.lstat().st_uid for top in ("cache", "dist") for p in (project / top).rglob("*")}
+        assert owners == {uid}, f"files not owned by {user[0]}: {owners}"
+        print(f"built as {user[0]} (uid {uid}): no file under cache/ or dist/ owned by anyone else")
     assert "ccache:" in result.stdout  # hit rate reported (low here: 3.13.5 and 3.13.15 differ in Python.h)
     record = json.loads((project / "cache" / "downloads" / "Python-3.13.5.tar.xz.verified.json").read_text())
     assert record["sha256"] == "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
