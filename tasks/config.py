@@ -30,6 +30,7 @@ PREFIX_PATTERN = re.compile(r"^/[A-Za-z0-9._/-]*\{major_minor\}[A-Za-z0-9._/-]*$
 NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*-$")
 REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9.~]*$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+PROFILE_TASK_PATTERN = re.compile(r"^[A-Za-z0-9 ._=/,:+-]*$")
 IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
 ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
 MAJOR_MINOR_PATTERN = re.compile(r"^3\.[0-9]{1,2}$")
@@ -78,6 +79,7 @@ class Flags:
     optimized: tuple[str, ...]
     fast: tuple[str, ...]
     free_threaded: tuple[str, ...]
+    profile_task: str = ""  # PGO training workload (make PROFILE_TASK=...); "" keeps CPython's default
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
     package = _table(data, "package", "config")
     _check_keys(package, {"prefix", "name_prefix", "revision", "maintainer"}, "package")
     flags = _table(data, "flags", "config")
-    _check_keys(flags, {"common", "optimized", "fast", "free_threaded"}, "flags")
+    _check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task"}, "flags")
     sources = _table(data, "sources", "config")
     _check_keys(sources, {"order", "url_templates", "local_dirs", "timeout"}, "sources")
     build_deps = _table(data, "build_deps", "config")
@@ -328,6 +330,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
             optimized=_str_list(flags, "optimized", "flags", FLAG_PATTERN, "configure flag"),
             fast=_str_list(flags, "fast", "flags", FLAG_PATTERN, "configure flag"),
             free_threaded=_str_list(flags, "free_threaded", "flags", FLAG_PATTERN, "configure flag"),
+            profile_task=_matching(_get(flags, "profile_task", str, "flags", ""), PROFILE_TASK_PATTERN,
+                                   "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout),
         verification=_read_verification(_table(data, "verification", "config")),

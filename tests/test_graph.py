@@ -116,6 +116,8 @@ def test_first_run_runs_every_step_then_nothing(run_doit):
     ({"var": "OS_DISTRO_DISP=My Trixie"}, [f"package:{KEY}", f"validate:{KEY}"]),
     # the revision only reaches the package version
     ({"package.revision": '"2"'}, [f"package:{KEY}", f"validate:{KEY}"]),
+    # the PGO workload does not matter to a FAST build
+    ({"flags.profile_task": '"-m test --pgo"'}, []),
     # turning the free-threaded build off re-packages only
     ({"var": "BUILD_NOGIL=false"}, [f"package:{KEY}", f"validate:{KEY}"]),
     # a build dependency changes the image, so everything built in it
