@@ -82,10 +82,23 @@ def image(build_settings, distro, layout: Layout) -> dict:
 # --- configure and compile --------------------------------------------------------------------
 
 
+def _tree_step(build: Build, step: str, variant: str, command: tuple[str, ...], image: str,
+               environment: dict | None = None, extra: tuple[runner.Mount, ...] = ()) -> runner.Step:
+    """A step that works in one variant's build tree: sources read-only at /src, the tree at /build."""
+    layout = build.layout
+    name = f"{step_name(step, variant)}:{build.key}"
+    return runner.Step(
+        name=name, image=image, log=layout.logs / f"{name.replace(':', '-')}.log",
+        project_id=layout.project_id, command=command, environment=environment or {},
+        mounts=(runner.Mount(layout.source_dir(build.version), "/src"),
+                runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
+                runner.Mount(build.variant_dir(variant), "/build", read_only=False), *extra),
+    )
+
+
 @user_errors
 def configure(build: Build, variant: str) -> dict:
     started = time.monotonic()
-    layout = build.layout
     stamp = build.configured_stamp(variant)
     stamp.unlink(missing_ok=True)
     build.compiled_stamp(variant).unlink(missing_ok=True)
@@ -93,17 +106,9 @@ def configure(build: Build, variant: str) -> dict:
     remove_tree(tree)  # a fresh tree: stale objects from other flags must never be reused
     tree.mkdir(parents=True)
     args = build.configure_args(variant)
-    name = f"{step_name('configure', variant)}:{build.key}"
-    image_tag = _image_tag(layout, build)
-    runner.run(runner.Step(
-        name=name, image=image_tag, log=layout.logs / f"{name.replace(':', '-')}.log",
-        project_id=layout.project_id, command=("bash", "/pb/steps/configure.sh", *args),
-        mounts=(runner.Mount(layout.source_dir(build.version), "/src"),
-                runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
-                runner.Mount(tree, "/build", read_only=False)),
-    ))
-    record = {"args": list(args), "image": image_tag}
-    record = _timed(record, started)
+    image_tag = _image_tag(build.layout, build)
+    runner.run(_tree_step(build, "configure", variant, ("bash", "/pb/steps/configure.sh", *args), image_tag))
+    record = _timed({"args": list(args), "image": image_tag}, started)
     write_json_atomic(stamp, _finished(record))
     return record
 
@@ -137,22 +142,17 @@ def compile_(build: Build, variant: str) -> dict:
     layout = build.layout
     stamp = build.compiled_stamp(variant)
     stamp.unlink(missing_ok=True)
-    name = f"{step_name('compile', variant)}:{build.key}"
-    log = layout.logs / f"{name.replace(':', '-')}.log"
     ccache = layout.ccache_dir(build.distro)
     ccache.mkdir(parents=True, exist_ok=True)
     engine = docker_env.client()
     jobs = build.settings.jobs or docker_env.cpu_count(engine)
-    runner.run(runner.Step(
-        name=name, image=_image_tag(layout, build), log=log, project_id=layout.project_id,
-        command=("bash", "/pb/steps/compile.sh"),
+    step = _tree_step(
+        build, "compile", variant, ("bash", "/pb/steps/compile.sh"), _image_tag(layout, build),
         environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": CCACHE_MAX_SIZE,
                      **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
-        mounts=(runner.Mount(layout.source_dir(build.version), "/src"),
-                runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
-                runner.Mount(build.variant_dir(variant), "/build", read_only=False),
-                runner.Mount(ccache, "/ccache", read_only=False)),
-    ), engine)
+        extra=(runner.Mount(ccache, "/ccache", read_only=False),))
+    runner.run(step, engine)
+    log = step.log
     log_text = log.read_text(errors="replace")
     record = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text)}
     if record["ccache"].get("hit_rate") is not None:
