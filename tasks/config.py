@@ -38,7 +38,8 @@ URL_TEMPLATE_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\]+$")
 
 FAMILIES = ("debian", "ubuntu")
 ARCHES = ("amd64", "arm64")
-SOURCE_KINDS = ("local", "url", "debian-archive")
+SOURCE_KINDS = ("local", "url", "mirror", "debian-archive")
+MIRROR_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\{}]+$")
 VARIANTS = ("default", "freethreaded")
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -88,6 +89,7 @@ class Sources:
     url_templates: tuple[str, ...]
     local_dirs: tuple[str, ...]
     timeout: int
+    mirrors: tuple[str, ...] = ()  # content-addressed: <mirror>/<sha256>
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
     flags = _table(data, "flags", "config")
     _check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task"}, "flags")
     sources = _table(data, "sources", "config")
-    _check_keys(sources, {"order", "url_templates", "local_dirs", "timeout"}, "sources")
+    _check_keys(sources, {"order", "url_templates", "mirrors", "local_dirs", "timeout"}, "sources")
     build_deps = _table(data, "build_deps", "config")
     _check_keys(build_deps, {"packages"}, "build_deps")
     distro_tables = _table(data, "distros", "config")
@@ -333,7 +335,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
             profile_task=_matching(_get(flags, "profile_task", str, "flags", ""), PROFILE_TASK_PATTERN,
                                    "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
         ),
-        sources=Sources(tuple(order), templates, tuple(local_dirs), timeout),
+        sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
+                        _str_list(sources, "mirrors", "sources", MIRROR_PATTERN, "mirror URL", [])),
         verification=_read_verification(_table(data, "verification", "config")),
         build_deps=_str_list(build_deps, "packages", "build_deps", PACKAGE_PATTERN, "package name"),
         pins=MappingProxyType(_read_pins(_table(data, "pins", "config"))),

@@ -31,7 +31,9 @@ class Candidate:
 
 def candidates(settings: Settings, version: Version,
                mirror: Callable[[], str] = debian_mirror) -> Iterator[Candidate]:
-    """The places to try, in the configured order. The Debian mirror is looked up only when reached."""
+    """The places to try, in the configured order. The Debian mirror is looked up only when reached.
+
+    A content-addressed mirror (as pyenv's PYTHON_BUILD_MIRROR_URL) serves a file under its sha256."""
     for kind in settings.sources.order:
         if kind == "local":
             for directory in settings.sources.local_dirs:
@@ -40,6 +42,10 @@ def candidates(settings: Settings, version: Version,
         elif kind == "url":
             for template in settings.sources.url_templates:
                 yield Candidate("url", template.format(version=version, folder=version.folder))
+        elif kind == "mirror":
+            pin = settings.pin(version)
+            for mirror_url in settings.sources.mirrors if pin else ():  # content-addressed: needs the pin
+                yield Candidate("mirror", f"{mirror_url.rstrip('/')}/{pin.sha256}")
         elif kind == "debian-archive":
             try:
                 base = mirror()

@@ -113,7 +113,7 @@ def served_project(project):
     text = config.read_text()
     text = text.replace('url_templates = ["https://www.python.org/ftp/python/{folder}/Python-{version}.tar.xz"]',
                         f'url_templates = ["http://127.0.0.1:{httpd.server_address[1]}/good/{{version}}"]')
-    text = text.replace('order = ["local", "url", "debian-archive"]', 'order = ["local", "url"]')
+    text = text.replace('order = ["local", "url", "mirror", "debian-archive"]', 'order = ["local", "url"]')
     sha = hashlib.sha256(PAYLOAD).hexdigest()
     lines = [f'"3.13.15" = {{ sha256 = "{sha}", size = {len(PAYLOAD)} }}' if line.startswith('"3.13.15" =')
              else line for line in text.splitlines()]

@@ -249,3 +249,16 @@ def test_bundle_is_fetched_beside_the_tarball(config_data, server, tmp_path):
     result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
     assert result["bundle"] == str(local / (VERSION.tarball_name + ".sigstore"))
     assert sources.bundle_path(dest).read_text() == "{}"
+
+
+def test_content_addressed_mirror(config_data, server, tmp_path):
+    data = copy.deepcopy(config_data)
+    data["sources"].update(order=["mirror"], mirrors=[f"{server}/cas/", f"{server}/good"], timeout=5)
+    data["pins"]["3.13.15"] = {"sha256": SHA, "size": len(PAYLOAD)}
+    data["build"]["versions"] = ["3.13.15"]
+    settings = config.parse(data)
+    assert [c.location for c in sources.candidates(settings, VERSION, mirror=no_mirror)] == [
+        f"{server}/cas/{SHA}", f"{server}/good/{SHA}"]
+    dest = tmp_path / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)  # /cas/ answers 404, /good/ serves
+    assert result["source"] == "mirror" and dest.read_bytes() == PAYLOAD
