@@ -20,6 +20,10 @@ from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build
 
 BASE_MODULES = (
+    # what users import ...
+    "ssl", "sqlite3", "ctypes", "lzma", "bz2", "zlib", "readline", "curses", "dbm.gnu", "uuid", "decimal",
+    "tkinter", "pyexpat",
+    # ... and the extension modules behind them
     "_ssl", "_hashlib", "_sqlite3", "_ctypes", "_lzma", "_bz2", "zlib", "readline", "_curses",
     "_curses_panel", "_dbm", "_gdbm", "_uuid", "_decimal", "pyexpat", "_elementtree", "_tkinter",
     "_multiprocessing", "_posixshmem", "_zoneinfo",
@@ -31,6 +35,9 @@ ALLOWED_LIBRARIES = re.compile(
     r"libexpat|libtcl8\.6|libtk8\.6|libX11|libXft|libXss|libfontconfig|libb2|libedit|ld-linux[-\w]*)"
     r"\.so(\.[0-9.]+)?$"
 )
+# A short smoke subset of the test suite, run on optimized builds (FAST builds have no test modules).
+SMOKE_TESTS = ("test_sys", "test_os", "test_json", "test_re", "test_math", "test_ssl", "test_sqlite3",
+               "test_ctypes", "test_decimal", "test_lzma", "test_threading", "test_venv")
 # Flags that belong to the interpreter's own build, never to users' extension builds.
 LEAKY_FLAGS = re.compile(r"-flto\S*|-fprofile-\S+|-fuse-linker-plugin|-ffat-lto-objects")
 
@@ -60,6 +67,13 @@ def missing_from_build_log(text: str) -> list[str]:
     return sorted(set(missing))
 
 
+def optimization_evidence(log_text: str) -> dict[str, int]:
+    """How many compiler lines of the build log used profile data and link-time optimization."""
+    lines = log_text.splitlines()
+    return {flag: sum(1 for line in lines if flag in line and line.lstrip().startswith(("gcc", "cc ", "clang")))
+            for flag in ("-fprofile-generate", "-fprofile-use", "-flto")}
+
+
 def _rc(facts: dict, name: str) -> int | None:
     return facts.get("rc", {}).get(name)
 
@@ -85,6 +99,10 @@ def _interpreter_checks(label: str, data: dict, build: Build, variant: str) -> l
     absent = [a for a in expected if f"'{a}'" not in config_args]
     checks.append(Check(f"{label}: CONFIG_ARGS holds the configured flags", not absent,
                         "all present" if not absent else f"absent: {' '.join(absent)}"))
+    foreign = data.get("foreign_sysconfig_paths") or {}
+    checks.append(Check(f"{label}: sysconfig points into the prefix only", not foreign,
+                        "no /build, /src, /pkg or /usr/local in users' variables" if not foreign
+                        else "; ".join(f"{k}={v}" for k, v in sorted(foreign.items()))[:300]))
     checks.append(Check(f"{label}: sysconfig CC is the plain compiler", "ccache" not in (data.get("cc") or ""),
                         str(data.get("cc"))))
     leaks = sorted(set(LEAKY_FLAGS.findall(str(data.get("cflags")) + " " + str(data.get("ldflags")))))
@@ -145,6 +163,16 @@ def judge(facts: dict, build: Build) -> list[Check]:
                         else "unexpected: " + " ".join(foreign)))
     rpaths = sorted(elf.get("rpath", {}))
     checks.append(Check("no RPATH/RUNPATH", not rpaths, "none" if not rpaths else " ".join(rpaths)))
+    if not build.settings.fast:
+        evidence = facts.get("build_log_optimizations", {})
+        for variant in build.variants:
+            found = evidence.get(variant, {})
+            for what, flag in (("PGO", "-fprofile-use"), ("LTO", "-flto")):
+                checks.append(Check(f"{variant} interpreter built with {what}", bool(found.get(flag)),
+                                    f"{found.get(flag, 0)} compile/link lines with {flag} in the build log"))
+        checks.append(_step(facts, "smoke-main", f"test suite smoke subset ({len(SMOKE_TESTS)} modules)"))
+        if build.settings.free_threaded:
+            checks.append(_step(facts, "smoke-ft", "test suite smoke subset, free-threaded"))
     missing = facts.get("build_log_missing", [])
     checks.append(Check("build log lists no missing modules", not missing,
                         "none" if not missing else " ".join(missing)))
@@ -192,12 +220,15 @@ def read_facts(out: Path, build: Build) -> dict:
     for key, name in (("files_main", "files-main.txt"), ("files_ft", "files-ft.txt")):
         path = out / name
         facts[key] = path.read_text().splitlines() if path.exists() else []
-    missing = []
+    missing, optimizations = [], {}
     for variant in build.variants:
         log = build.layout.logs / f"{'compile' if variant == 'default' else 'compile_ft'}-{build.key}.log"
         if log.exists():
-            missing += missing_from_build_log(log.read_text(errors="replace"))
+            text = log.read_text(errors="replace")
+            missing += missing_from_build_log(text)
+            optimizations[variant] = optimization_evidence(text)
     facts["build_log_missing"] = sorted(set(missing))
+    facts["build_log_optimizations"] = optimizations
     return facts
 
 
@@ -220,7 +251,8 @@ def validate(build: Build) -> dict:
             environment={"PB_PREFIX": build.prefix, "PB_MM": build.version.major_minor,
                          "PB_PKG_MAIN": build.package_main,
                          "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
-                         "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec()},
+                         "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
+                         "PB_SMOKE_TESTS": "" if build.settings.fast else " ".join(SMOKE_TESTS)},
             mounts=(runner.Mount(build.dist_dir, "/debs"),
                     runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
                     runner.Mount(work, "/out", read_only=False)),

@@ -101,3 +101,27 @@ _ctypes
 """
     assert missing_from_build_log(log) == ["_ctypes", "_ssl", "_tkinter", "_uuid"]
     assert missing_from_build_log("Checked 112 modules (0 missing, 0 failed on import)") == []
+
+
+def test_foreign_sysconfig_paths_fail(good, build):
+    facts = copy.deepcopy(good)
+    facts["facts_main"]["foreign_sysconfig_paths"] = {"LIBPL": "/build/default/lib"}
+    assert "python3.13: sysconfig points into the prefix only" in failed(facts, build)
+
+
+def test_optimized_build_needs_pgo_lto_evidence_and_smoke_tests(config_data, root, good):
+    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
+    optimized = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
+    facts = copy.deepcopy(good)
+    for variant in ("default", "freethreaded"):
+        facts[f"facts_{'main' if variant == 'default' else 'ft'}"] = interpreter_facts(optimized, variant)
+    facts["rc"].update({"smoke-main": 0, "smoke-ft": 0})
+    facts["build_log_optimizations"] = {
+        "default": {"-fprofile-use": 300, "-flto": 310}, "freethreaded": {"-fprofile-use": 300, "-flto": 0}}
+    assert failed(facts, optimized) == ["freethreaded interpreter built with LTO"]
+
+
+def test_optimization_evidence_counts_compiler_lines():
+    from tasks.validation import optimization_evidence
+    log = "gcc -c -flto -fprofile-use x.c\ngcc -flto -o python\necho -flto\n"
+    assert optimization_evidence(log) == {"-fprofile-generate": 0, "-fprofile-use": 1, "-flto": 2}

@@ -6,9 +6,28 @@ Argument: a comma-separated list of module names to import.
 
 import importlib
 import json
+import re
 import os
 import sys
 import sysconfig
+
+
+# sysconfig variables that users' builds (pip, setuptools, meson-python) read: they must point into the
+# installed prefix, never into the build container's /build, /src or /pkg, nor /usr/local.
+USER_FACING = ("CC", "CXX", "CFLAGS", "CPPFLAGS", "LDFLAGS", "LDSHARED", "CCSHARED", "INCLUDEPY",
+               "CONFINCLUDEPY", "LIBDIR", "LIBPL", "LIBDEST", "BINDIR", "prefix", "exec_prefix", "LIBRARY",
+               "LDLIBRARY", "LIBS", "SYSLIBS", "SCRIPTDIR", "DESTSHARED", "BINLIBDEST")
+FOREIGN_PATH = re.compile(r"(^|[\s=:'\"])(/build|/src|/pkg|/usr/local)(/|\s|$)")
+
+
+def foreign_paths() -> dict:
+    found = {}
+    values = {name: sysconfig.get_config_var(name) for name in USER_FACING}
+    values.update({f"path:{k}": v for k, v in sysconfig.get_paths().items()})
+    for name, value in values.items():
+        if isinstance(value, str) and FOREIGN_PATH.search(value):
+            found[name] = value
+    return found
 
 
 def main() -> None:
@@ -34,6 +53,7 @@ def main() -> None:
         "ldflags": sysconfig.get_config_var("LDFLAGS"),
         "with_dtrace": sysconfig.get_config_var("WITH_DTRACE"),
         "modules": modules,
+        "foreign_sysconfig_paths": foreign_paths(),
         "os_py": os.__file__,
     }
     try:

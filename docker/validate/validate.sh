@@ -5,7 +5,8 @@
 #
 # Mounts: /debs (the distro's dist/ directory, read-only), /pb/validate (these scripts), /out (results).
 # Environment: PB_PREFIX, PB_MM (e.g. 3.13), PB_PKG_MAIN, PB_PKG_FT (empty without free-threading),
-#              PB_MODULES (comma-separated), PB_OWNER (uid:gid for /out).
+#              PB_MODULES (comma-separated), PB_OWNER (uid:gid for /out),
+#              PB_SMOKE_TESTS (test module names, space-separated; empty for FAST builds).
 # Arguments: the .deb file names (main first, then the add-on).
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -84,6 +85,12 @@ fi
 check readelf-main readelf -n "${py}"
 [ -n "${PB_PKG_FT}" ] && check readelf-ft readelf -n "${pyt}"
 check elf-deps python3 /pb/validate/elf_deps.py "${PB_PREFIX}"
+
+# A short, named subset of the test suite (optimized builds only: FAST builds have no test modules).
+if [ -n "${PB_SMOKE_TESTS:-}" ]; then
+    check smoke-main "${py}" -m test -j0 ${PB_SMOKE_TESTS}
+    [ -n "${PB_PKG_FT}" ] && check smoke-ft "${pyt}" -m test -j0 ${PB_SMOKE_TESTS}
+fi
 
 pkgs="${PB_PKG_MAIN}"
 [ -n "${PB_PKG_FT}" ] && pkgs="${pkgs} ${PB_PKG_FT}"
