@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+
 import pytest
 
 from tests.e2e.conftest import SIGSTORE_BUNDLES, executed, run_doit, unprivileged_user
@@ -181,3 +182,14 @@ def test_micro_version_reuses_the_image(project, first_build):
     if SIGSTORE_BUNDLES.is_dir():
         assert record["signature_verified"] is True, record
         assert "thomas@python.org" in record["signature"]
+        # the real tarball with one byte changed no longer matches python.org's signature
+        import hashlib
+
+        from tasks.errors import UserError
+        from tasks.signatures import Signer, verify
+        data = bytearray((project / "cache" / "downloads" / "Python-3.13.5.tar.xz").read_bytes())
+        data[len(data) // 2] ^= 0x01
+        bundle = (SIGSTORE_BUNDLES / "Python-3.13.5.tar.xz.sigstore").read_bytes()
+        with pytest.raises(UserError, match="another file"):
+            verify(hashlib.sha256(bytes(data)).hexdigest(), bundle,
+                   Signer("thomas@python.org", "https://accounts.google.com"), "Python-3.13.5.tar.xz")
