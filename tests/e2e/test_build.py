@@ -12,7 +12,6 @@ import subprocess
 import time
 from pathlib import Path
 
-
 import pytest
 
 from tests.e2e.conftest import SIGSTORE_BUNDLES, executed, run_doit, unprivileged_user
