@@ -20,6 +20,10 @@ def user_errors(action):
             return action(*args, **kwargs)
         except UserError as error:
             return TaskFailed(f"python-builder: error: {error}")
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (see locking): doit stops, keeps what finished
+            why = str(interrupt) or "Ctrl-C"
+            return TaskFailed(f"python-builder: error: interrupted ({why}); this step left no result, "
+                              "run doit again to resume")
         except OSError as error:  # a full disk, a read-only or foreign-owned cache/: the user can fix it
             where = f" {error.filename}" if error.filename else ""
             return TaskFailed(f"python-builder: error: cannot write or read{where}: {error.strerror or error}; "

@@ -47,6 +47,21 @@ def _release(handle: IO[str]) -> None:
         pass
 
 
+def one_line_interrupts() -> None:
+    """An interrupt that lands outside a step (between tasks) ends doit with one line, not a traceback."""
+    import sys
+
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback):
+        if issubclass(kind, KeyboardInterrupt):
+            sys.stderr.write(f"python-builder: error: interrupted ({value or 'Ctrl-C'}); run doit again to resume\n")
+            return
+        previous(kind, value, traceback)
+
+    sys.excepthook = hook
+
+
 def sigterm_as_keyboard_interrupt() -> None:
     """doit records finished tasks on Ctrl-C but nothing on SIGTERM: make SIGTERM a Ctrl-C."""
     def _interrupt(signum, frame):

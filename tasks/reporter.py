@@ -27,6 +27,7 @@ class TimingReporter(ConsoleReporter):
         containers of a run that was killed (only then: a normal run makes no Docker call here)."""
         self._lock, died = locking.acquire(Path.cwd() / ".doit.lock", self.write)
         locking.sigterm_as_keyboard_interrupt()
+        locking.one_line_interrupts()
         if died:
             self._remove_leftovers()
         super().initialize(tasks, selected_tasks)
