@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from .files import read_json
 from .plan import Build
-
-
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+from .sources import sha256_file
 
 
 def _image_id(engine, ref: str | None) -> str | None:
@@ -61,6 +52,6 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
         "toolchain": toolchain,
         "variants": variants,
         "step_seconds": steps,
-        "debs": {p.name: {"sha256": _sha256(p), "size": p.stat().st_size} for p in build.deb_files()},
+        "debs": {p.name: dict(zip(("sha256", "size"), sha256_file(p))) for p in build.deb_files()},
         "free_threaded_trim": package_summary.get("freethreaded"),
     }

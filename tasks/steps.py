@@ -220,7 +220,3 @@ def clean_download(version, layout: Layout) -> None:
         path.unlink(missing_ok=True)
     remove_tree(layout.source_dir(version))
     print(f"removed the download and sources of {version}")
-
-
-def existing(path: Path) -> bool:
-    return path.exists()

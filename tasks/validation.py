@@ -6,7 +6,6 @@ docker/validate/validate.sh collects facts (exit codes, logs, JSON from the inst
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import tempfile
@@ -285,7 +284,3 @@ def validate(build: Build) -> dict:
     report_path.with_suffix(".failed.json").unlink(missing_ok=True)
     write_json_atomic(report_path, report)
     return {"passed": True, "checks": len(checks), "seconds": report["seconds"]}
-
-
-def load_report(path: Path) -> dict:
-    return json.loads(path.read_text())
