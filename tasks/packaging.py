@@ -68,15 +68,16 @@ def pkg_dir(build: Build) -> Path:
     return build.build_dir / "pkg"
 
 
-def install_step(build: Build, image: str) -> Step:
+def install_step(build: Build, image: str, variant: str) -> Step:
+    """`make install` of one variant: its tree's Makefile names its own source copy as /src."""
     layout = build.layout
-    mounts = [Mount(build.variant_dir(v), f"/build/{v}", read_only=False) for v in build.variants]
-    mounts += [Mount(layout.source_dir(build.version), "/src"),
-               Mount(layout.root / "docker" / "steps", "/pb/steps"),
-               Mount(pkg_dir(build), "/pkg", read_only=False)]
-    return Step(name=f"package:{build.key}", image=image, log=layout.logs / f"package-install-{build.key}.log",
-                project_id=layout.project_id, mounts=tuple(mounts),
-                command=("bash", "/pb/steps/install.sh", *build.variants))
+    mounts = (Mount(build.variant_dir(variant), f"/build/{variant}", read_only=False),
+              Mount(build.variant_src(variant), "/src", read_only=False),
+              Mount(layout.root / "docker" / "steps", "/pb/steps"),
+              Mount(pkg_dir(build), "/pkg", read_only=False))
+    return Step(name=f"package:{build.key}", image=image,
+                log=layout.logs / f"package-install-{variant}-{build.key}.log",
+                project_id=layout.project_id, mounts=mounts, command=("bash", "/pb/steps/install.sh", variant))
 
 
 def debuild_step(build: Build, image: str) -> Step:
@@ -116,8 +117,8 @@ def package(build: Build, image: str, run) -> dict:
     (work / "stage").mkdir(parents=True)
     for target in build.deb_files():
         target.unlink(missing_ok=True)
-    run(install_step(build, image))
     for variant in build.variants:
+        run(install_step(build, image, variant))
         link_config_static_library(work / "stage" / variant, build, variant)
     summary: dict = {}
     if build.settings.free_threaded:

@@ -108,6 +108,11 @@ class Build:
     def variant_dir(self, variant: str) -> Path:
         return self.build_dir / variant
 
+    def variant_src(self, variant: str) -> Path:
+        """A writable copy of the sources for one variant: the PGO training run and make install write
+        into the source tree (test files, bytecode), and variants must not share those writes."""
+        return self.build_dir / f"{variant}.src"
+
     def configured_stamp(self, variant: str) -> Path:
         return self.build_dir / f"{variant}.configured.json"
 

@@ -7,6 +7,7 @@ leaves a target behind that doit would take for finished.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -90,7 +91,7 @@ def _tree_step(build: Build, step: str, variant: str, command: tuple[str, ...], 
     return runner.Step(
         name=name, image=image, log=layout.logs / f"{name.replace(':', '-')}.log",
         project_id=layout.project_id, command=command, environment=environment or {},
-        mounts=(runner.Mount(layout.source_dir(build.version), "/src"),
+        mounts=(runner.Mount(build.variant_src(variant), "/src", read_only=False),
                 runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
                 runner.Mount(build.variant_dir(variant), "/build", read_only=False), *extra),
     )
@@ -102,9 +103,11 @@ def configure(build: Build, variant: str) -> dict:
     stamp = build.configured_stamp(variant)
     stamp.unlink(missing_ok=True)
     build.compiled_stamp(variant).unlink(missing_ok=True)
-    tree = build.variant_dir(variant)
+    tree, src = build.variant_dir(variant), build.variant_src(variant)
     remove_tree(tree)  # a fresh tree: stale objects from other flags must never be reused
+    remove_tree(src)
     tree.mkdir(parents=True)
+    shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
     args = build.configure_args(variant)
     image_tag = _image_tag(build.layout, build)
     runner.run(_tree_step(build, "configure", variant, ("bash", "/pb/steps/configure.sh", *args), image_tag))

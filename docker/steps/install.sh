@@ -1,7 +1,7 @@
 #!/bin/bash
 # package step, part 1: `make install` each variant into its own staging tree.
-# Mounts: /build/<variant> (build trees), /pkg (the packaging directory, writable).
-# Arguments: the variants to install, e.g. "default freethreaded".
+# Mounts: /build/<variant> (the build tree), /src (its source copy), /pkg (the packaging directory).
+# Arguments: the variant(s) to install, e.g. "default".
 set -euo pipefail
 for variant in "$@"; do
     stage="/pkg/stage/${variant}"
