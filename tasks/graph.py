@@ -99,7 +99,8 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             "file_dep": [str(layout.extracted_stamp(build.version)), str(layout.image_stamp(build.distro)),
                          *_scripts(layout, "configure.sh")],
             "targets": [str(build.configured_stamp(variant))],
-            "uptodate": [config_changed({"args": list(build.configure_args(variant))})],
+            # "tree" names the build-tree layout: a change of it re-runs configure on existing trees
+            "uptodate": [config_changed({"args": list(build.configure_args(variant)), "tree": "copied-src"})],
         }
         yield {
             "basename": compile_, "name": build.key,
