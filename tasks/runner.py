@@ -14,6 +14,9 @@ from . import docker_env
 from .errors import UserError
 
 LOG_TAIL_LINES = 25
+# The invoking user's uid has no home in the image: tools that write under $HOME (ccache when CCACHE_DIR
+# is unset, as in configure's test compiles) need a writable one.
+BASE_ENVIRONMENT = {"HOME": "/tmp"}
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def run(step: Step, engine=None) -> None:
                 engine.containers.get(name).remove(force=True)
             container = engine.containers.create(
                 step.image, list(step.command), name=name, user=step.user or docker_env.user_spec(),
-                environment=dict(step.environment), mounts=mounts, network_mode=step.network,
+                environment={**BASE_ENVIRONMENT, **step.environment}, mounts=mounts, network_mode=step.network,
                 working_dir=step.workdir, labels={docker_env.LABEL_PROJECT: step.project_id,
                                                   docker_env.LABEL_STEP: step.name},
             )
