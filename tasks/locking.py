@@ -62,12 +62,14 @@ def one_line_interrupts() -> None:
     sys.excepthook = hook
 
 
+def raise_keyboard_interrupt(signum, frame):
+    """A signal handler that makes a signal behave like Ctrl-C."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def sigterm_as_keyboard_interrupt() -> None:
     """doit records finished tasks on Ctrl-C but nothing on SIGTERM: make SIGTERM a Ctrl-C."""
-    def _interrupt(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
     try:
-        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     except ValueError:  # not the main thread
         pass

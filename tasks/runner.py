@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from . import docker_env
+from . import docker_env, locking
 from .errors import UserError
 
 LOG_TAIL_LINES = 25
@@ -46,12 +46,10 @@ def container_name(project_id: str, step_name: str) -> str:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C while a container runs, so `finally` blocks remove it."""
-    def _raise(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
+    """SIGTERM behaves like Ctrl-C while a container runs, so `finally` blocks remove it (also when the
+    runner is used without python-builder's reporter, which installs the same handler for a whole run)."""
     try:
-        previous = signal.signal(signal.SIGTERM, _raise)
+        previous = signal.signal(signal.SIGTERM, locking.raise_keyboard_interrupt)
     except ValueError:  # not the main thread (doit -P thread): nothing to install
         yield
         return

@@ -36,3 +36,11 @@ def copy_project(dest: Path) -> Path:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+def send_body(handler, body: bytes) -> None:
+    """Answer an http.server request with 200 and `body` (the local test servers' common reply)."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import send_body
+
 
 PAYLOAD = os.urandom(2 * 1024 * 1024)
 
@@ -98,10 +100,7 @@ class _Server(http.server.BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404)
             return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, body)
 
 
 @pytest.fixture

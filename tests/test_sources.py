@@ -13,6 +13,8 @@ from tasks import config, sources
 from tasks.errors import UserError
 from tasks.versions import Version
 
+from .conftest import send_body
+
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
 VERSION = Version.parse("3.13.15")
@@ -39,10 +41,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_error(404)
             return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_body(self, body)
 
 
 @pytest.fixture(autouse=True)
