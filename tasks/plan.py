@@ -116,6 +116,10 @@ class Build:
     def configured_stamp(self, variant: str) -> Path:
         return self.build_dir / f"{variant}.configured.json"
 
+    def compiling_marker(self, variant: str) -> Path:
+        """Exists while a compile runs, and after one that did not finish."""
+        return self.build_dir / f"{variant}.compiling"
+
     def compiled_stamp(self, variant: str) -> Path:
         return self.build_dir / f"{variant}.compiled.json"
 

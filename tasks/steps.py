@@ -107,6 +107,7 @@ def configure(build: Build, variant: str) -> dict:
     remove_tree(tree)  # a fresh tree: stale objects from other flags must never be reused
     remove_tree(src)
     tree.mkdir(parents=True)
+    build.compiling_marker(variant).unlink(missing_ok=True)  # a fresh tree has nothing half-written
     shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
     args = build.configure_args(variant)
     image_tag = _image_tag(build.layout, build)
@@ -147,11 +148,17 @@ def compile_(build: Build, variant: str) -> dict:
     stamp.unlink(missing_ok=True)
     ccache = layout.ccache_dir(build.distro)
     ccache.mkdir(parents=True, exist_ok=True)
+    # A compile that was killed may have left half-written objects with fresh mtimes, which make would
+    # trust: if the marker of an unfinished compile is there, start from `make clean` (ccache refills fast).
+    marker = build.compiling_marker(variant)
+    interrupted = marker.exists()
+    marker.touch()
     engine = docker_env.client()
     jobs = build.settings.jobs or docker_env.cpu_count(engine)
     step = _tree_step(
         build, "compile", variant, ("bash", "/pb/steps/compile.sh"), _image_tag(layout, build),
         environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": CCACHE_MAX_SIZE,
+                     "PB_CLEAN_FIRST": "1" if interrupted else "",
                      **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
         extra=(runner.Mount(ccache, "/ccache", read_only=False),))
     runner.run(step, engine)
@@ -163,6 +170,7 @@ def compile_(build: Build, variant: str) -> dict:
               f"({record['ccache']['hit_rate']:.0%})", file=sys.stderr)
     record = _timed(record, started)
     write_json_atomic(stamp, _finished(record))
+    marker.unlink()
     return record
 
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # compile step: make in the configured build directory, with ccache statistics around it.
 # Environment: PB_JOBS (make -j), PROFILE_TASK (optional, the PGO training workload),
+#              PB_CLEAN_FIRST (non-empty after an interrupted compile: `make clean` first),
 #              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE.
 set -euo pipefail
 cd /build
@@ -10,6 +11,10 @@ if [ -n "${PROFILE_TASK:-}" ]; then
 fi
 echo "python-builder: toolchain gcc: $(gcc --version | head -n 1)"
 echo "python-builder: toolchain binutils: $(ld --version | head -n 1)"
+if [ -n "${PB_CLEAN_FIRST:-}" ]; then
+    echo "python-builder: the previous compile in this tree did not finish: make clean first"
+    make clean
+fi
 ccache --zero-stats >/dev/null 2>&1 || true
 echo "python-builder: make ${make_args[*]}"
 make "${make_args[@]}"
