@@ -9,9 +9,7 @@ free-threaded tree `ft` against the main tree `main` (both are `make install DES
 2. Under `lib/pythonX.Yt/` and `include/pythonX.Yt/`, an entry identical to its counterpart under
    `lib/pythonX.Y/` / `include/pythonX.Y/` (a file with the same bytes, a directory whose whole tree
    is identical) becomes a relative symlink to it: the pure-Python stdlib is shipped once.
-   A `__pycache__` directory counts as identical when it holds the same file names: the bytecode of the
-   two builds differs only in marshal's reference flags (they follow refcounts, which the free-threaded
-   build keeps differently); the magic number is the same and either interpreter loads either file.
+   No `__pycache__` reaches this point (tasks/tidy.py removed them; the packages compile on install).
 3. `site-packages` and `lib-dynload` always stay real directories: each interpreter keeps its own
    installs (cp313 vs cp313t wheels) and its own extension modules.
 4. Everything else (python3.Xt, t-ABI modules, _sysconfigdata_t_*, config-3.Xt-*, pyconfig.h, the
@@ -36,8 +34,6 @@ class DedupeResult:
 
 
 def _same_entry(a: Path, b: Path) -> bool:
-    if a.name == "__pycache__" and a.is_dir() and b.is_dir():
-        return sorted(os.listdir(a)) == sorted(os.listdir(b))
     if a.is_symlink() or b.is_symlink():
         return a.is_symlink() and b.is_symlink() and os.readlink(a) == os.readlink(b)
     if a.is_file() and b.is_file():

@@ -119,7 +119,7 @@ def package_task(build: Build) -> dict:
         "actions": [(steps.package, [build])],
         "file_dep": [*(str(build.compiled_stamp(v)) for v in build.variants), *templates,
                      *_scripts(layout, "install.sh", "debuild.sh"),
-                     str(layout.root / "tasks" / "freethreaded.py")],
+                     *(str(layout.root / "tasks" / n) for n in ("freethreaded.py", "tidy.py", "packaging.py"))],
         "targets": [str(p) for p in build.deb_files()] + [str(build.changes_file), str(build.manifest)],
         "uptodate": [config_changed({
             "packages": list(build.packages), "version": build.debian_version, "display": build.distro.display,

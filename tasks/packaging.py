@@ -8,13 +8,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import freethreaded
+from . import freethreaded, tidy
 from .errors import UserError
 from .files import move_atomic, remove_tree
 from .plan import Build
 from .runner import Mount, Step
 
-TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in")
+TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
+                  "lintian-overrides-tests.in", "postinst.in", "prerm.in")
 STATIC_FILES = ("rules", "install-staged.sh", "copyright")
 
 
@@ -45,6 +46,22 @@ def template_values(build: Build, date_epoch: float) -> dict[str, str]:
     }
 
 
+def package_values_for(build: Build, package: str) -> dict[str, str]:
+    """Values of one binary package: its interpreter and the stdlib directory it owns."""
+    suffix = "t" if package == build.package_ft else ""
+    libdir = f"{build.prefix}/lib/python{build.version.major_minor}{suffix}"
+    return {"PACKAGE": package, "INTERPRETER": build.interpreter + suffix, "LIBDIR": libdir,
+            "LIBDIR_REL": libdir.lstrip("/")}
+
+
+def override_templates(build: Build, package: str) -> list[str]:
+    """The lintian override snippets that apply to one package (no override without its reason)."""
+    names = ["lintian-overrides.in"]
+    if package == build.package_main and not build.settings.fast:
+        names.append("lintian-overrides-tests.in")
+    return names
+
+
 def render_debian_dir(build: Build, templates: Path, dest: Path, date_epoch: float) -> None:
     """Write the debian/ directory for this build into `dest` (replacing what was there)."""
     values = template_values(build, date_epoch)
@@ -56,8 +73,13 @@ def render_debian_dir(build: Build, templates: Path, dest: Path, date_epoch: flo
     (dest / "control").write_text(control)
     (dest / "changelog").write_text(render((templates / "changelog.in").read_text(), values))
     for package in build.packages:
-        text = render((templates / "lintian-overrides.in").read_text(), {**values, "PACKAGE": package})
-        (dest / f"{package}.lintian-overrides").write_text(text)
+        package_values = {**values, **package_values_for(build, package)}
+        for script in ("postinst", "prerm"):
+            text = render((templates / f"{script}.in").read_text(), package_values)
+            (dest / f"{package}.{script}").write_text(text)
+        overrides = [render((templates / name).read_text(), package_values)
+                     for name in override_templates(build, package)]
+        (dest / f"{package}.lintian-overrides").write_text("".join(overrides))
     for name in STATIC_FILES:
         shutil.copy2(templates / name, dest / name)
     (dest / "source").mkdir()
@@ -120,6 +142,9 @@ def package(build: Build, image: str, run) -> dict:
     for variant in build.variants:
         run(install_step(build, image, variant))
         link_config_static_library(work / "stage" / variant, build, variant)
+        tidied = tidy.tidy(work / "stage" / variant / build.prefix.strip("/"), build.interpreter)
+        print(f"{variant} tree: {tidied.caches_removed} __pycache__ removed, {tidied.scripts_rewritten} "
+              f"#! lines set to {build.interpreter}, {tidied.modes_fixed} modes fixed")
     summary: dict = {}
     if build.settings.free_threaded:
         result = freethreaded.dedupe(work / "stage" / "freethreaded", work / "stage" / "default",

@@ -78,6 +78,11 @@ class Build:
         return self.settings.prefix(self.version)
 
     @property
+    def interpreter(self) -> str:
+        """The installed main interpreter, e.g. /opt/python/python3.13/bin/python3.13."""
+        return f"{self.prefix}/bin/python{self.version.major_minor}"
+
+    @property
     def package_main(self) -> str:
         return f"{self.settings.name_prefix}python{self.version.major_minor}"
 

@@ -37,6 +37,9 @@ ALLOWED_LIBRARIES = re.compile(
 # A short smoke subset of the test suite, run on optimized builds (FAST builds have no test modules).
 SMOKE_TESTS = ("test_sys", "test_os", "test_json", "test_re", "test_math", "test_ssl", "test_sqlite3",
                "test_ctypes", "test_decimal", "test_lzma", "test_threading", "test_venv")
+# One lintian hint: "E: package[ changes]: tag context..." (E error, W warning, I info, P pedantic,
+# X experimental, O overridden, N note).
+LINTIAN_LINE = re.compile(r"^([EWIPXO]): ([a-z0-9][a-z0-9+.-]*)(?: [a-z]+)?: ([a-z0-9][a-z0-9+.-]*)")
 # Flags that belong to the interpreter's own build, never to users' extension builds.
 LEAKY_FLAGS = re.compile(r"-flto\S*|-fprofile-\S+|-fuse-linker-plugin|-ffat-lto-objects")
 
@@ -71,6 +74,87 @@ def optimization_evidence(log_text: str) -> dict[str, int]:
     lines = log_text.splitlines()
     return {flag: sum(1 for line in lines if flag in line and line.lstrip().startswith(("gcc", "cc ", "clang")))
             for flag in ("-fprofile-generate", "-fprofile-use", "-flto")}
+
+
+def lintian_tags(text: str) -> dict[str, dict[str, int]]:
+    """{severity letter: {tag: count}} from lintian's output."""
+    tags: dict[str, dict[str, int]] = {}
+    for line in text.splitlines():
+        match = LINTIAN_LINE.match(line)
+        if match:
+            severity, _package, tag = match.groups()
+            bucket = tags.setdefault(severity, {})
+            bucket[tag] = bucket.get(tag, 0) + 1
+    return tags
+
+
+def upstream_version(debian_version: str) -> str:
+    """2.7.1 from 2.7.1-2, 1:2.5.1+dfsg-3 or 2.5.1~rc1-1 (epoch, revision and repack suffixes dropped)."""
+    version = re.sub(r"^[0-9]+:", "", debian_version)
+    version = version.rsplit("-", 1)[0] if "-" in version else version
+    return re.split(r"[+~]", version)[0]
+
+
+def placeholder_maintainer(maintainer: str) -> bool:
+    """True for an address whose host is no mail domain, like the default python-builder@localhost."""
+    return "." not in maintainer.rsplit("@", 1)[-1].rstrip(">")
+
+
+def lintian_suppressed(build: Build) -> tuple[str, ...]:
+    """Tags validate tells lintian to skip: only the placeholder maintainer's, which the user fixes in config
+    (the packages carry no override for them: lintian run by hand still says so)."""
+    if placeholder_maintainer(build.settings.maintainer):
+        return ("bogus-mail-host", "bogus-mail-host-in-debian-changelog")
+    return ()
+
+
+def uses_system_libmpdec(build: Build) -> bool:
+    args = build.configure_args("default")
+    if "--without-system-libmpdec" in args:
+        return False
+    return "--with-system-libmpdec" in args or (build.version.major, build.version.minor) >= (3, 13)
+
+
+def _system_library_checks(facts: dict, build: Build) -> list[Check]:
+    """pyexpat and _decimal load the distro's libexpat/libmpdec, and report the distro package's version."""
+    libs = facts.get("system_libs") or {}
+    main = facts.get("facts_main") or {}
+    wanted = []
+    if "--with-system-expat" in build.configure_args("default"):
+        wanted.append(("pyexpat", "libexpat", "expat_version", "expat_{}"))
+    if uses_system_libmpdec(build):
+        wanted.append(("_decimal", "libmpdec", "libmpdec_version", "{}"))
+    checks = []
+    for module, library, fact, shape in wanted:
+        entry = libs.get(module) or {}
+        found = main.get(fact)
+        expected = shape.format(upstream_version(entry["version"])) if entry.get("version") else None
+        ok = bool(entry.get("package")) and found is not None and found == expected
+        detail = (f"{entry.get('library')} from {entry.get('package')} {entry.get('version')}; "
+                  f"{module} reports {found}" if entry.get("library")
+                  else f"{module} does not load a system {library}")
+        checks.append(Check(f"{module} uses the distro's {library}", ok, detail))
+    return checks
+
+
+def _lintian_check(facts: dict, build: Build) -> Check:
+    if _rc(facts, "lintian-install") != 0:
+        return _step(facts, "lintian-install", "lintian: no error or warning")
+    tags = facts.get("lintian") or {}
+    bad = {f"{sev}: {tag}": n for sev in ("E", "W") for tag, n in sorted(tags.get(sev, {}).items())}
+    ok = _rc(facts, "lintian") == 0 and not bad
+    if ok:
+        overridden = ", ".join(sorted(tags.get("O", {})))
+        detail = f"{sum(tags.get('I', {}).values())} info hints; overridden: {overridden or 'none'}"
+        if lintian_suppressed(build):
+            detail += ("; not checked: " + ", ".join(lintian_suppressed(build))
+                       + " (placeholder maintainer: set package.maintainer in config.toml)")
+    elif bad:
+        detail = "; ".join(f"{tag} ({n})" for tag, n in bad.items())
+    else:
+        detail = f"exit {_rc(facts, 'lintian')}: " + " | ".join(
+            facts.get("logs", {}).get("lintian", "").strip().splitlines()[-3:])
+    return Check("lintian: no error or warning", ok, detail[:600])
 
 
 def _rc(facts: dict, name: str) -> int | None:
@@ -124,6 +208,9 @@ def judge(facts: dict, build: Build) -> list[Check]:
     changed = sorted(p for p, v in before.items() if after.get(p) != v)
     checks.append(Check("distro packages untouched by our install", not changed,
                         "none removed or replaced" if not changed else "changed: " + ", ".join(changed)))
+    checks.append(_step(facts, "bytecode-main", "the postinst byte-compiled the stdlib"))
+    if build.settings.free_threaded:
+        checks.append(_step(facts, "bytecode-ft", "the free-threaded postinst byte-compiled its stdlib entries"))
     checks += _interpreter_checks("python" + build.version.major_minor, facts.get("facts_main"), build, "default")
     checks.append(_step(facts, "venv-main", "venv + pip (offline) installs into the venv only"))
     files_main = set(facts.get("files_main", []))
@@ -160,6 +247,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
     checks.append(Check("DT_NEEDED only distro libraries", bool(elf) and not foreign,
                         ("libraries: " + " ".join(sorted(elf.get("needed", {})))) if not foreign
                         else "unexpected: " + " ".join(foreign)))
+    checks += _system_library_checks(facts, build)
     rpaths = sorted(elf.get("rpath", {}))
     checks.append(Check("no RPATH/RUNPATH", not rpaths, "none" if not rpaths else " ".join(rpaths)))
     if not build.settings.fast:
@@ -175,6 +263,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
     missing = facts.get("build_log_missing", [])
     checks.append(Check("build log lists no missing modules", not missing,
                         "none" if not missing else " ".join(missing)))
+    checks.append(_lintian_check(facts, build))
     checks.append(_step(facts, "purge", "apt purge succeeds"))
     checks.append(_step(facts, "prefix-gone", f"purge leaves no {build.prefix}"))
     checks.append(_step(facts, "distro-after-purge", "the distro's python3 works after the purge"))
@@ -211,7 +300,7 @@ def read_facts(out: Path, build: Build) -> dict:
         log = out / f"{name}.log"
         facts["logs"][name] = log.read_text(errors="replace")[-20000:] if log.exists() else ""
     for key, name in (("facts_main", "facts-main.json"), ("facts_ft", "facts-ft.json"),
-                      ("elf_deps", "elf-deps.log")):
+                      ("elf_deps", "elf-deps.log"), ("system_libs", "system-libs.log")):
         facts[key] = read_json(out / name) or None
     for key, name in (("packages_before", "packages-before.txt"), ("packages_after", "packages-after.txt")):
         path = out / name
@@ -219,6 +308,8 @@ def read_facts(out: Path, build: Build) -> dict:
     for key, name in (("files_main", "files-main.txt"), ("files_ft", "files-ft.txt")):
         path = out / name
         facts[key] = path.read_text().splitlines() if path.exists() else []
+    lintian_log = out / "lintian.log"
+    facts["lintian"] = lintian_tags(lintian_log.read_text(errors="replace")) if lintian_log.exists() else {}
     missing, optimizations = [], {}
     for variant in build.variants:
         log = build.layout.logs / f"{'compile' if variant == 'default' else 'compile_ft'}-{build.key}.log"
@@ -251,7 +342,9 @@ def validate(build: Build) -> dict:
                          "PB_PKG_MAIN": build.package_main,
                          "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
                          "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
-                         "PB_SMOKE_TESTS": "" if build.settings.fast else " ".join(SMOKE_TESTS)},
+                         "PB_SMOKE_TESTS": "" if build.settings.fast else " ".join(SMOKE_TESTS),
+                         "PB_LINTIAN_DEBS": " ".join(p.name for p in build.deb_files()),
+                         "PB_LINTIAN_SUPPRESS": ",".join(lintian_suppressed(build))},
             mounts=(runner.Mount(build.dist_dir, "/debs"),
                     runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
                     runner.Mount(work, "/out", read_only=False)),
@@ -266,11 +359,14 @@ def validate(build: Build) -> dict:
         "checks": [asdict(c) for c in checks],
         "modules": {k: sorted(n for n, m in (facts.get(k) or {}).get("modules", {}).items() if m.get("ok"))
                     for k in ("facts_main", "facts_ft")},
-        "versions": {k: {f: (facts.get(k) or {}).get(f) for f in ("version", "expat_version", "openssl_version")}
+        "versions": {k: {f: (facts.get(k) or {}).get(f) for f in ("version", "expat_version", "libmpdec_version",
+                                                                    "openssl_version")}
                      for k in ("facts_main", "facts_ft")},
         "distro_python": {p: v for p, v in facts.get("packages_before", {}).items()
                           if p.startswith("python3")},
         "needed_libraries": sorted((facts.get("elf_deps") or {}).get("needed", {})),
+        "system_libraries": facts.get("system_libs") or {},
+        "lintian": facts.get("lintian") or {},
         "seconds": round(time.monotonic() - started, 1),
     }
     for check in checks:

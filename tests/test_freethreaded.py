@@ -92,19 +92,3 @@ def test_links_resolve_once_both_packages_are_installed(tmp_path):
     assert (lib_t / "json" / "__init__.py").read_text() == "json\n"
     assert (lib_t / "site-packages" / "README.txt").read_text() == "readme\n"
     assert (installed / PREFIX.strip("/") / "bin" / "python3t").resolve().name == "python3.14t"
-
-
-def test_pycache_with_the_same_names_is_shared(tmp_path):
-    main, ft = make_trees(tmp_path)
-    write(main, "lib/python3.14/email/__init__.py", "e\n")
-    write(ft, "lib/python3.14t/email/__init__.py", "e\n")
-    write(main, "lib/python3.14/email/__pycache__/__init__.cpython-314.pyc", "marshal gil")
-    write(ft, "lib/python3.14t/email/__pycache__/__init__.cpython-314.pyc", "marshal ft")
-    write(main, "lib/python3.14/http/__init__.py", "h\n")
-    write(ft, "lib/python3.14t/http/__init__.py", "h\n")
-    write(main, "lib/python3.14/http/__pycache__/__init__.cpython-314.pyc", "x")
-    write(ft, "lib/python3.14t/http/__pycache__/other.cpython-314.pyc", "x")
-    dedupe(ft, main, PREFIX, "3.14")
-    lib_t = ft / PREFIX.strip("/") / "lib" / "python3.14t"
-    assert os.readlink(lib_t / "email") == "../python3.14/email"
-    assert not (lib_t / "http").is_symlink()  # different file names: not the same directory

@@ -57,3 +57,37 @@ def test_ubuntu_dbgsym_are_ddebs(config_data, root):
 def test_render_refuses_unrendered_placeholders():
     with pytest.raises(ValueError, match="@NOPE@"):
         render("Package: @NOPE@\n", {})
+
+
+def rendered(config_data, root, dest, **variables):
+    """The debian/ directory rendered for 3.13.15 with these command-line variables."""
+    render_debian_dir(make_build(config_data, root, **variables), root / "debian", dest, 0)
+    return dest
+
+
+def test_maintainer_scripts_compile_and_clean_each_packages_own_stdlib(config_data, root, tmp_path):
+    debian = rendered(config_data, root, tmp_path / "debian", FAST_BUILD="true")
+    postinst = (debian / "opt-python3.13.postinst").read_text()
+    assert ("/opt/python/python3.13/bin/python3.13 -Wi -m compileall -q -j0 -x 'bad_coding|badsyntax' "
+            "/opt/python/python3.13/lib/python3.13 ") in postinst
+    assert "#DEBHELPER#" in postinst
+    ft_postinst = (debian / "opt-python3.13t.postinst").read_text()
+    assert "/bin/python3.13t -Wi -m compileall" in ft_postinst and "/lib/python3.13t " in ft_postinst
+    prerm = (debian / "opt-python3.13t.prerm").read_text()
+    assert "find /opt/python/python3.13/lib/python3.13t -depth -type d -name __pycache__" in prerm
+
+
+def test_lintian_overrides_only_where_they_apply(config_data, root, tmp_path):
+    main = (rendered(config_data, root, tmp_path / "fast", FAST_BUILD="true")
+            / "opt-python3.13.lintian-overrides").read_text()
+    assert ("opt-python3.13: embedded-library expat "
+            "[opt/python/python3.13/lib/python3.13/lib-dynload/pyexpat.*]") in main
+    assert "national-encoding" not in main  # FAST builds ship no test suite
+    assert "bogus-mail-host" not in main  # never hidden in the package: lintian run by hand says so
+    rendered(config_data, root, tmp_path / "opt", FAST_BUILD="false")
+    assert "national-encoding [opt/python/python3.13/lib/python3.13/test/*]" in (
+        tmp_path / "opt" / "opt-python3.13.lintian-overrides").read_text()
+    assert "national-encoding" not in (tmp_path / "opt" / "opt-python3.13t.lintian-overrides").read_text()
+    # every override line carries a comment above its block
+    for line_block in main.split("\n#"):
+        assert line_block.lstrip("#").strip()

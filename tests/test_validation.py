@@ -23,7 +23,7 @@ def interpreter_facts(build, variant):
     return {
         "modules": {m: {"ok": True} for m in modules_for(build)},
         "sqlite_load_extension": True, "config_args": args, "cc": "gcc", "cflags": "-O3 -Wall", "ldflags": "",
-        "gil_enabled": variant == "default",
+        "gil_enabled": variant == "default", "expat_version": "expat_2.7.1", "libmpdec_version": "2.5.1",
         "os_py": f"{PREFIX}/lib/python3.13{'t' if variant != 'default' else ''}/os.py",
     }
 
@@ -31,7 +31,8 @@ def interpreter_facts(build, variant):
 @pytest.fixture
 def good(build):
     rc = {name: 0 for name in ("distro-install", "install", "venv-main", "python3t", "venv-ft", "distro-venv",
-                               "c-extension", "c-extension-ft", "purge", "prefix-gone", "distro-after-purge")}
+                               "c-extension", "c-extension-ft", "purge", "prefix-gone", "distro-after-purge",
+                               "lintian-install", "lintian", "bytecode-main", "bytecode-ft")}
     return {
         "rc": rc,
         "logs": {"readelf-main": "stapsdt 0x1\nstapsdt 0x2", "readelf-ft": "stapsdt 0x1"},
@@ -45,6 +46,12 @@ def good(build):
                      "/usr/share/lintian/overrides/opt-python3.13t"],
         "elf_deps": {"needed": {"libc.so.6": [], "libssl.so.3": [], "libmpdec.so.4": []}, "rpath": {}},
         "build_log_missing": [],
+        "system_libs": {
+            "pyexpat": {"library": "libexpat.so.1", "path": "/lib/x86_64-linux-gnu/libexpat.so.1",
+                        "package": "libexpat1:amd64", "version": "2.7.1-2"},
+            "_decimal": {"library": "libmpdec.so.4", "path": "/lib/x86_64-linux-gnu/libmpdec.so.4",
+                         "package": "libmpdec4:amd64", "version": "2.5.1-2"}},
+        "lintian": {"I": {"hardening-no-bindnow": 62}, "O": {"dir-or-file-in-opt": 1}},
     }
 
 
@@ -75,6 +82,13 @@ def test_good_facts_pass(good, build):
     (lambda f: f["logs"].update({"readelf-main": ""}), "DTrace probes in main interpreter"),
     (lambda f: f.update(build_log_missing=["_ssl"]), "build log lists no missing modules"),
     (lambda f: f.update(facts_ft=None), "python3.13t: runs"),
+    (lambda f: f["facts_main"].update(expat_version="expat_2.6.0"), "pyexpat uses the distro's libexpat"),
+    (lambda f: f["system_libs"].update(pyexpat={"library": None}), "pyexpat uses the distro's libexpat"),
+    (lambda f: f["system_libs"]["_decimal"].update(package=None), "_decimal uses the distro's libmpdec"),
+    (lambda f: f["lintian"].update(E={"python3-script-but-no-python3-dep": 34}), "lintian: no error or warning"),
+    (lambda f: f["rc"].update({"lintian": 2}), "lintian: no error or warning"),
+    (lambda f: f["rc"].update({"lintian-install": 100}), "lintian: no error or warning"),
+    (lambda f: f["rc"].update({"bytecode-ft": 1}), "the free-threaded postinst byte-compiled its stdlib entries"),
 ])
 def test_each_defect_fails_its_check(good, build, mutate, check):
     facts = copy.deepcopy(good)
@@ -125,3 +139,48 @@ def test_optimization_evidence_counts_compiler_lines():
     from tasks.validation import optimization_evidence
     log = "gcc -c -flto -fprofile-use x.c\ngcc -flto -o python\necho -flto\n"
     assert optimization_evidence(log) == {"-fprofile-generate": 0, "-fprofile-use": 1, "-flto": 2}
+
+
+def test_lintian_output_is_counted_per_severity_and_tag():
+    from tasks.validation import lintian_tags
+    text = """E: opt-python3.13: python3-script-but-no-python3-dep python3 [opt/x/base64.py]
+E: opt-python3.13: python3-script-but-no-python3-dep python3 [opt/x/cProfile.py]
+W: opt-python3.13t: shared-library-lacks-prerequisites [opt/x/_json.so]
+W: opt-python3.13 changes: bad-distribution-in-changes-file foo
+I: opt-python3.13-dbgsym: hardening-no-bindnow [opt/x]
+O: opt-python3.13: dir-or-file-in-opt [opt/]
+N: a note that is not a hint
+running with root privileges is not recommended!
+"""
+    assert lintian_tags(text) == {
+        "E": {"python3-script-but-no-python3-dep": 2},
+        "W": {"shared-library-lacks-prerequisites": 1, "bad-distribution-in-changes-file": 1},
+        "I": {"hardening-no-bindnow": 1}, "O": {"dir-or-file-in-opt": 1}}
+
+
+@pytest.mark.parametrize("debian, upstream", [
+    ("2.7.1-2", "2.7.1"), ("1:2.5.1+dfsg-3", "2.5.1"), ("2.5.1~rc1-1", "2.5.1"), ("2.6.0", "2.6.0"),
+    ("2.5.1-2+deb13u1", "2.5.1"),
+])
+def test_upstream_version(debian, upstream):
+    from tasks.validation import upstream_version
+    assert upstream_version(debian) == upstream
+
+
+def test_bundled_libmpdec_is_not_checked_against_the_distro(good, config_data, root):
+    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true",
+                                                                  "DISTRO": "bookworm"})
+    bookworm = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
+    names = [c.name for c in judge(good, bookworm)]
+    assert "pyexpat uses the distro's libexpat" in names and "_decimal uses the distro's libmpdec" not in names
+
+
+def test_placeholder_maintainer_tags_are_the_only_ones_suppressed(good, build, config_data, root):
+    from tasks.validation import lintian_suppressed
+    assert lintian_suppressed(build) == ("bogus-mail-host", "bogus-mail-host-in-debian-changelog")
+    lint = [c for c in judge(good, build) if c.name == "lintian: no error or warning"][0]
+    assert "placeholder maintainer: set package.maintainer" in lint.detail
+    data = dict(config_data, package=dict(config_data["package"], maintainer="Ops Team <ops@example.org>"))
+    settings = config.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15"})
+    real = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
+    assert lintian_suppressed(real) == ()

@@ -67,6 +67,11 @@ def main() -> None:
     except Exception:  # noqa: BLE001
         facts["expat_version"] = None
     try:
+        import decimal
+        facts["libmpdec_version"] = decimal.__libmpdec_version__
+    except Exception:  # noqa: BLE001
+        facts["libmpdec_version"] = None
+    try:
         import ssl
         facts["openssl_version"] = ssl.OPENSSL_VERSION
     except Exception:  # noqa: BLE001

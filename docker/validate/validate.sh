@@ -6,8 +6,10 @@
 # Mounts: /debs (the distro's dist/ directory, read-only), /pb/validate (these scripts), /out (results).
 # Environment: PB_PREFIX, PB_MM (e.g. 3.13), PB_PKG_MAIN, PB_PKG_FT (empty without free-threading),
 #              PB_MODULES (comma-separated), PB_OWNER (uid:gid for /out),
-#              PB_SMOKE_TESTS (test module names, space-separated; empty for FAST builds).
-# Arguments: the .deb file names (main first, then the add-on).
+#              PB_SMOKE_TESTS (test module names, space-separated; empty for FAST builds),
+#              PB_LINTIAN_DEBS (every .deb of the build, -dbgsym included, space-separated),
+#              PB_LINTIAN_SUPPRESS (comma-separated lintian tags not to check; usually empty).
+# Arguments: the .deb file names to install (main first, then the add-on).
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
 out=/out
@@ -44,6 +46,13 @@ for deb in "$@"; do
 done
 check install apt-get install -y -q --no-install-recommends "${debs[@]}"
 dpkg-query -W -f '${Package} ${Version}\n' >"${out}/packages-after.txt"
+
+# The postinst byte-compiled the stdlib (the .debs ship no __pycache__); -B: this check writes none itself.
+bytecode='import importlib.util as u, json, os, sys
+missing = [m.__file__ for m in (os, json) if not os.path.exists(u.cache_from_source(m.__file__))]
+sys.exit("no byte-code for " + " ".join(missing) if missing else 0)'
+check bytecode-main "${py}" -B -c "${bytecode}"
+[ -n "${PB_PKG_FT}" ] && check bytecode-ft "${pyt}" -B -c "${bytecode}"
 
 check facts-main "${py}" /pb/validate/collect.py "${PB_MODULES}"
 cp "${out}/facts-main.log" "${out}/facts-main.json"
@@ -85,6 +94,21 @@ fi
 check readelf-main readelf -n "${py}"
 [ -n "${PB_PKG_FT}" ] && check readelf-ft readelf -n "${pyt}"
 check elf-deps python3 /pb/validate/elf_deps.py "${PB_PREFIX}"
+dynload="${PB_PREFIX}/lib/python${PB_MM}/lib-dynload"
+check system-libs python3 /pb/validate/system_libs.py \
+    "pyexpat=$(ls "${dynload}"/pyexpat.*.so 2>/dev/null | head -1)" libexpat \
+    "_decimal=$(ls "${dynload}"/_decimal.*.so 2>/dev/null | head -1)" libmpdec
+
+# Debian's package checker, as an ordinary user (lintian refuses to be trusted as root).
+check lintian-install apt-get install -y -q --no-install-recommends lintian
+lintian_debs=()
+for deb in ${PB_LINTIAN_DEBS}; do
+    lintian_debs+=("/debs/${deb}")
+done
+suppress=()
+[ -n "${PB_LINTIAN_SUPPRESS:-}" ] && suppress=(--suppress-tags "${PB_LINTIAN_SUPPRESS}")
+check lintian runuser -u nobody -- env HOME=/tmp lintian --fail-on error,warning --no-tag-display-limit \
+    --display-info --show-overrides "${suppress[@]}" "${lintian_debs[@]}"
 
 # A short, named subset of the test suite (optimized builds only: FAST builds have no test modules).
 if [ -n "${PB_SMOKE_TESTS:-}" ]; then

@@ -69,6 +69,13 @@ def test_package_contents_and_relations(project, first_build):
     assert _deb_field(main, "Section") == "interpreters"
     assert "Debian Trixie" in _deb_field(main, "Description")
     assert "libssl3" in _deb_field(main, "Depends")  # dh_shlibdeps filled it in
+    assert _deb_field(main, "Maintainer") == "python-builder CI <ci@python-builder.example.org>"
+    # no byte-code shipped (the postinst compiles it); stdlib scripts run our interpreter
+    assert not any("__pycache__" in p for p in main_paths | ft_paths)
+    tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(main)], check=True, capture_output=True).stdout
+    base64 = subprocess.run(["tar", "-xO", "./opt/python/python3.13/lib/python3.13/base64.py"], input=tar,
+                            check=True, capture_output=True).stdout
+    assert base64.startswith(b"#!/opt/python/python3.13/bin/python3.13\n")
 
 
 def test_manifest(project, first_build):
@@ -98,7 +105,9 @@ def test_validation_report(project, first_build):
                  "free-threaded venv + pip installs into that venv only",
                  "python3.13: CONFIG_ARGS holds the configured flags", "the two packages share no file",
                  "the distro's python3 -m venv still works", "purge leaves no /opt/python/python3.13",
-                 "DTrace probes in main interpreter"):
+                 "DTrace probes in main interpreter", "pyexpat uses the distro's libexpat",
+                 "_decimal uses the distro's libmpdec", "the postinst byte-compiled the stdlib",
+                 "the free-threaded postinst byte-compiled its stdlib entries", "lintian: no error or warning"):
         assert checks[name]["ok"], (name, checks[name]["detail"])
     for module in ("_ssl", "_sqlite3", "_ctypes", "_lzma", "_bz2", "zlib", "readline", "_curses", "_gdbm",
                    "_uuid", "_decimal", "_tkinter", "pyexpat"):
@@ -107,6 +116,15 @@ def test_validation_report(project, first_build):
     assert report["distro_python"]["python3.13"].startswith("3.13.5")
     assert "python3.13-venv" in report["distro_python"]
     assert report["versions"]["facts_main"]["version"] == VERSION
+    # lintian: no error or warning, nothing suppressed, and only the overrides the packages explain
+    assert not report["lintian"].get("E") and not report["lintian"].get("W"), report["lintian"]
+    assert "not checked" not in checks["lintian: no error or warning"]["detail"]
+    assert set(report["lintian"].get("O", {})) <= {"dir-or-file-in-opt", "embedded-library",
+                                                   "library-not-linked-against-libc",
+                                                   "shared-library-lacks-prerequisites"}
+    assert report["system_libraries"]["pyexpat"]["package"].startswith("libexpat1")
+    assert report["versions"]["facts_main"]["expat_version"] == "expat_" + report["system_libraries"]["pyexpat"][
+        "version"].split("-")[0].split("+")[0].split("~")[0]
 
 
 def test_nothing_is_owned_by_another_user(project, first_build):
