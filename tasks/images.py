@@ -10,7 +10,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bootstrap, docker_env
+from . import bootstrap, docker_env, emulation, faults
 from .config import Distro, Settings
 from .errors import UserError
 from .files import write_json_atomic
@@ -84,14 +84,6 @@ def base_image(engine, distro: Distro, layout: Layout) -> str:
     return bootstrap.bootstrap(engine, distro, layout.cache / "bootstrap")
 
 
-def image_exists(tag: str) -> bool:
-    """uptodate check: is the build image still in Docker? False when Docker cannot be asked."""
-    try:
-        return _present(docker_env.client(), tag)
-    except Exception:  # noqa: BLE001 - an unreachable daemon means: not up to date, let the step say why
-        return False
-
-
 def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
     """Build the image (streaming Docker's output) and write the stamp last."""
     import docker
@@ -100,7 +92,13 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
     stamp.unlink(missing_ok=True)
     engine = docker_env.client()
     try:
-        base = base_image(engine, recipe_.distro, layout)
+        distro = recipe_.distro
+        local = engine.api.base_url.startswith("http+docker://localhost")  # a unix socket on this machine
+        mode = emulation.check(distro.name, distro.arch, engine.info().get("Architecture", ""), local)
+        if mode == "emulated":
+            print(f"image:{distro.name}: {distro.arch} containers run under QEMU emulation on this host "
+                  "(slow: see README, Build farm)", file=sys.stderr)
+        base = base_image(engine, distro, layout)
         args = dict(recipe_.buildargs, BASE_IMAGE=base)
         image_id = None
         log_path = layout.logs / f"image-{recipe_.distro.name}.log"
@@ -122,7 +120,9 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
                     image_id = line["aux"]["ID"]
     except (docker.errors.DockerException, requests.RequestException) as error:
         raise docker_env.docker_error(f"building image:{recipe_.distro.name}", error)
-    record = {"tag": recipe_.tag, "recipe": recipe_.digest, "base": base, "distro": recipe_.distro.name}
+    record = {"tag": recipe_.tag, "recipe": recipe_.digest, "base": base, "distro": recipe_.distro.name,
+              "execution": mode}
+    faults.hold("image")  # tests only: see tasks/faults.py
     write_json_atomic(stamp, record)
     print(f"image {recipe_.tag} ({image_id}) from {base}", file=sys.stderr)
     return record
