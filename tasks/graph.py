@@ -84,7 +84,9 @@ def image_tasks(settings: Settings, layout: Layout, cleaning: Cleaning) -> Itera
             "actions": [(steps.image, [settings, distro, layout])],
             "file_dep": [str(layout.root / "docker" / n) for n in images.RECIPE_FILES],
             "targets": [str(layout.image_stamp(distro))],
-            "uptodate": [config_changed({"recipe": recipe.digest}), (images.image_exists, [recipe.tag])],
+            # no Docker call here: an up-to-date run needs no daemon (a deleted image makes the next step
+            # that needs it stop with a one-line fix, see runner.run)
+            "uptodate": [config_changed({"recipe": recipe.digest})],
             "clean": [(steps.clean_image, [distro, layout, recipe.tag])] if cleaning.images else [],
         }
 

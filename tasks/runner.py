@@ -69,10 +69,26 @@ def remove_leftovers(engine, project_id: str) -> int:
     return removed
 
 
+# SIGKILL / SIGTERM: our steps never send these to themselves; something outside stopped the container.
+KILLED_STATUSES = (137, 143)
+
+
+def _killed_from_outside(step: Step, status: int, engine) -> None:
+    """A container killed from outside is not a failed build: name Docker, not the step's own code."""
+    try:
+        engine.ping()
+    except Exception as error:  # noqa: BLE001 - the daemon went away while the step ran
+        raise docker_env.docker_error(f"running {step.name}", error)
+    raise UserError(f"{step.name}: its container was stopped from outside (exit status {status}): the Docker "
+                    "daemon stopped or restarted, someone ran `docker stop`/`docker kill`, or the kernel ran out "
+                    f"of memory; see the log {step.log}, check `docker info`, and run doit again")
+
+
 def run(step: Step, engine=None) -> None:
     """Run `step`; a non-zero exit raises UserError after printing the log's last lines."""
     import docker
     import requests
+    import urllib3
 
     engine = engine or docker_env.client()
     step.log.parent.mkdir(parents=True, exist_ok=True)
@@ -101,13 +117,17 @@ def run(step: Step, engine=None) -> None:
                     sys.stdout.write(text)
             status = container.wait().get("StatusCode", 1)
         except docker.errors.ImageNotFound:
-            raise UserError(f"{step.name}: image {step.image} is gone; run `doit forget image` and doit again")
-        except (docker.errors.DockerException, requests.RequestException, ConnectionError) as error:
+            raise UserError(f"{step.name}: image {step.image} is gone (removed from Docker since it was built); "
+                            "run `doit forget image` and doit again to rebuild it")
+        except (docker.errors.DockerException, requests.RequestException, urllib3.exceptions.HTTPError,
+                ConnectionError) as error:
             raise docker_env.docker_error(f"running {step.name}", error)
         finally:
             if container is not None:
                 with contextlib.suppress(Exception):
                     container.remove(force=True)
+    if status in KILLED_STATUSES:
+        _killed_from_outside(step, status, engine)
     if status != 0:
         tail = step.log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
         sys.stderr.write("\n".join(f"  | {line}" for line in tail) + "\n")

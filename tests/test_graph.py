@@ -15,7 +15,7 @@ import pytest
 from doit.cmd_base import ModuleTaskLoader
 from doit.doit_cmd import DoitMain
 
-from tasks import cli, graph, images, steps
+from tasks import cli, graph, steps
 
 FAKED = ("download", "checksum", "unpack", "image", "configure", "compile_", "package", "validate")
 
@@ -31,7 +31,6 @@ def run_doit(project, monkeypatch):
     """Run doit in-process on the project copy; return the names of the tasks doit executed."""
     for name in FAKED:
         monkeypatch.setattr(steps, name, _fake)
-    monkeypatch.setattr(images, "image_exists", lambda tag: True)
 
     def run(*argv: str) -> list[str]:
         module = types.ModuleType("dodo_under_test")

@@ -1,5 +1,7 @@
 """Parsing what the build containers print: ccache statistics and toolchain versions."""
 
+import pytest
+
 from tasks.steps import ccache_summary, toolchain
 
 LOG = """\
@@ -30,3 +32,34 @@ def test_ccache_summary():
 def test_toolchain():
     assert toolchain(LOG) == {"gcc": "gcc (Debian 14.2.0-19) 14.2.0",
                               "binutils": "GNU ld (GNU Binutils for Debian) 2.44"}
+
+
+def test_fault_hold_is_inert_unless_asked_for(tmp_path, monkeypatch):
+    from tasks import faults
+    monkeypatch.delenv("PB_HOLD_AT", raising=False)
+    faults.hold("checksum")  # returns at once
+    monkeypatch.setenv("PB_HOLD_AT", "extract")
+    monkeypatch.setenv("PB_HOLD_MARKER", str(tmp_path / "held"))
+    faults.hold("checksum")  # another point: returns at once
+    assert not (tmp_path / "held").exists()
+
+
+@pytest.mark.parametrize("daemon_up, words", [
+    (True, ["stopped from outside (exit status 137)", "Docker daemon stopped or restarted", "docker info"]),
+    (False, ["Docker failed while running compile:3.13.15-trixie", "connection refused"]),
+])
+def test_a_container_killed_from_outside_names_docker(tmp_path, daemon_up, words):
+    from tasks import runner
+    from tasks.errors import UserError
+
+    class Engine:
+        def ping(self):
+            if not daemon_up:
+                raise ConnectionError("connection refused")
+            return True
+
+    step = runner.Step(name="compile:3.13.15-trixie", image="x", command=("true",), log=tmp_path / "log",
+                       project_id="p")
+    with pytest.raises(UserError) as caught:
+        runner._killed_from_outside(step, 137, Engine())
+    assert all(w in str(caught.value) for w in words), str(caught.value)
