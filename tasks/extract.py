@@ -9,6 +9,7 @@ import posixpath
 import tarfile
 from pathlib import Path
 
+from . import faults
 from .errors import UserError
 from .files import remove_tree, write_json_atomic
 
@@ -57,4 +58,5 @@ def extract(tarball: Path, dest: Path, top: str, stamp: Path) -> None:
         os.replace(work / top, dest)
     finally:
         remove_tree(work)
+    faults.hold("extract")  # tests only: see tasks/faults.py
     write_json_atomic(stamp, {"tarball": tarball.name, "source_dir": str(dest)})
