@@ -108,7 +108,9 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             "basename": compile_, "name": build.key,
             "actions": [(steps.compile_, [build, variant])],
             "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh")],
-            "targets": [str(build.compiled_stamp(variant))],
+            # an optimized build's profile data is a target too: deleting it re-runs the compile
+            "targets": [str(build.compiled_stamp(variant)),
+                        *([str(build.profile_stamp(variant))] if build.profile_stamp(variant) else [])],
             "uptodate": [config_changed({"profile_task": build.profile_task})],
         }
 

@@ -121,6 +121,11 @@ class Build:
     def configured_stamp(self, variant: str) -> Path:
         return self.build_dir / f"{variant}.configured.json"
 
+    def profile_stamp(self, variant: str) -> Path | None:
+        """CPython's record that the PGO training ran (optimized builds): the profile data is kept beside it
+        in the tree, so `make install` and later compiles never profile again while it exists."""
+        return None if self.settings.fast else self.variant_dir(variant) / "profile-run-stamp"
+
     def compiling_marker(self, variant: str) -> Path:
         """Exists while a compile runs, and after one that did not finish."""
         return self.build_dir / f"{variant}.compiling"

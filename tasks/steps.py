@@ -165,6 +165,12 @@ def compile_(build: Build, variant: str) -> dict:
     log = step.log
     log_text = log.read_text(errors="replace")
     record = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text)}
+    profile = build.profile_stamp(variant)
+    if profile is not None:
+        if not profile.exists():
+            raise UserError(f"{step.name}: the PGO training run left no profile data ({profile.name}); "
+                            f"see the log {log}")
+        record["profile_data_files"] = sum(1 for _ in build.variant_dir(variant).rglob("*.gcda"))
     if record["ccache"].get("hit_rate") is not None:
         print(f"ccache: {record['ccache']['hits']} hits, {record['ccache']['misses']} misses "
               f"({record['ccache']['hit_rate']:.0%})", file=sys.stderr)

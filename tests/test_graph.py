@@ -81,6 +81,12 @@ def test_task_names_and_dependencies(config_data, project):
     assert "opt-python3.13_3.13.15-1+trixie_amd64.deb" in debs
     assert "opt-python3.13t_3.13.15-1+trixie_amd64.deb" in debs
     assert "opt-python3.13-dbgsym_3.13.15-1+trixie_amd64.deb" in debs
+    # the config's default is an optimized build: its PGO profile data is a target of each compile
+    assert tasks[f"compile:{key}"]["targets"][1].endswith("/3.13.15-trixie/default/profile-run-stamp")
+    assert tasks[f"compile_ft:{key}"]["targets"][1].endswith("/3.13.15-trixie/freethreaded/profile-run-stamp")
+    fast = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
+    fast_tasks = {f"{t['basename']}:{t['name']}": t for t in graph.all_tasks(fast, project) if t["name"]}
+    assert len(fast_tasks[f"compile:{key}"]["targets"]) == 1  # no profile in FAST builds
 
 
 def test_no_free_threaded_tasks_when_off(config_data, project):

@@ -7,6 +7,12 @@ for variant in "$@"; do
     stage="/pkg/stage/${variant}"
     rm -rf "${stage}"
     mkdir -p "${stage}"
+    # an optimized tree keeps its PGO profile (profile-run-stamp + .gcda files): without it `make install`
+    # would silently run the whole training again, so refuse instead (re-running the compile re-profiles)
+    if grep -q '^all:.*profile-opt' "/build/${variant}/Makefile" && [ ! -e "/build/${variant}/profile-run-stamp" ]; then
+        echo "python-builder: /build/${variant} has no PGO profile data; run doit again (its compile re-profiles)" >&2
+        exit 3
+    fi
     echo "python-builder: make install (${variant}) into ${stage}"
     make -C "/build/${variant}" install DESTDIR="${stage}"
 done
