@@ -22,20 +22,20 @@ def client(docker_host: str | None = None):
     except docker.errors.DockerException as error:
         where = docker_host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         raise UserError(
-            f"cannot reach the Docker daemon at {where} ({_short(error)}); start it "
+            f"cannot reach the Docker daemon at {where} ({short(error)}); start it "
             "(`sudo systemctl start docker`, or `sudo dockerd &`), check that you may use it "
             "(member of the docker group), or set DOCKER_HOST"
         )
 
 
-def _short(error: BaseException) -> str:
+def short(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return text if len(text) < 160 else text[:157] + "..."
 
 
 def docker_error(action: str, error: BaseException) -> UserError:
     """Turn a Docker SDK or connection error during `action` into a one-line UserError."""
-    return UserError(f"Docker failed while {action}: {_short(error)}; check that the Docker daemon is "
+    return UserError(f"Docker failed while {action}: {short(error)}; check that the Docker daemon is "
                      "running (`docker info`) and run doit again")
 
 

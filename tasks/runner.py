@@ -69,6 +69,43 @@ def remove_leftovers(engine, project_id: str) -> int:
     return removed
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block is done (they are delivered right after it)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _remove_container(engine, name: str) -> None:
+    """Remove the step's container, by name (also when an interrupt hit before `create` returned).
+
+    A second Ctrl-C cannot cut this short, and a connection the interrupt left broken is replaced by a
+    fresh client; if Docker still refuses, say so (the next run removes it by name before its own)."""
+    import docker
+
+    with signals_held():
+        last = None
+        for attempt in range(3):
+            try:
+                client = engine if attempt == 0 else docker_env.client()
+                client.containers.get(name).remove(force=True)
+                return
+            except docker.errors.NotFound:
+                return
+            except Exception as error:  # noqa: BLE001 - retried, then reported
+                last = error
+        print(f"python-builder: could not remove container {name} ({docker_env.short(last)}); "
+              "remove it with `docker rm -f` or let the next run do it", file=sys.stderr)
+
+
 # SIGKILL / SIGTERM: our steps never send these to themselves; something outside stopped the container.
 KILLED_STATUSES = (137, 143)
 
@@ -123,9 +160,7 @@ def run(step: Step, engine=None) -> None:
                 ConnectionError) as error:
             raise docker_env.docker_error(f"running {step.name}", error)
         finally:
-            if container is not None:
-                with contextlib.suppress(Exception):
-                    container.remove(force=True)
+            _remove_container(engine, name)
     if status in KILLED_STATUSES:
         _killed_from_outside(step, status, engine)
     if status != 0:

@@ -63,3 +63,38 @@ def test_a_container_killed_from_outside_names_docker(tmp_path, daemon_up, words
     with pytest.raises(UserError) as caught:
         runner._killed_from_outside(step, 137, Engine())
     assert all(w in str(caught.value) for w in words), str(caught.value)
+
+
+def test_container_removal_retries_with_a_fresh_client_and_reports_failure(monkeypatch, capsys):
+    import docker
+
+    from tasks import docker_env, runner
+
+    removed = []
+
+    class Container:
+        def __init__(self, ok):
+            self.ok = ok
+
+        def remove(self, force):
+            if not self.ok:
+                raise ConnectionError("broken connection")
+            removed.append(force)
+
+    class Engine:
+        def __init__(self, ok=True, exists=True):
+            self.containers = self
+            self.ok, self.exists = ok, exists
+
+        def get(self, name):
+            if not self.exists:
+                raise docker.errors.NotFound("gone")
+            return Container(self.ok)
+
+    runner._remove_container(Engine(exists=False), "pb-x-compile")  # never created: nothing to do
+    monkeypatch.setattr(docker_env, "client", lambda: Engine(ok=True))
+    runner._remove_container(Engine(ok=False), "pb-x-compile")  # the interrupted connection fails
+    assert removed == [True]
+    monkeypatch.setattr(docker_env, "client", lambda: Engine(ok=False))
+    runner._remove_container(Engine(ok=False), "pb-x-compile")
+    assert "could not remove container pb-x-compile (broken connection)" in capsys.readouterr().err
