@@ -53,7 +53,9 @@ class Layout:
         return self.cache / "images" / f"{distro.name}.json"
 
     def ccache_dir(self, distro: Distro) -> Path:
-        return self.cache / "ccache" / f"{distro.name}"
+        """One compiler cache per release and architecture: distro entries that differ only in build
+        dependencies or flags share it (ccache hashes the preprocessed input, so sharing is safe)."""
+        return self.cache / "ccache" / f"{distro.family}-{distro.codename}-{distro.arch}"
 
 
 @dataclass(frozen=True)
