@@ -6,9 +6,8 @@
 # Mounts: /debs (the distro's dist/ directory, read-only), /pb/validate (these scripts), /out (results).
 # Environment: PB_PREFIX, PB_MM (e.g. 3.13), PB_PKG_MAIN, PB_PKG_FT (empty without free-threading),
 #              PB_MODULES (comma-separated), PB_OWNER (uid:gid for /out),
-#              PB_SMOKE_TESTS (test module names, space-separated; empty for FAST builds),
-#              PB_LINTIAN_DEBS (every .deb of the build, -dbgsym included, space-separated),
-#              PB_LINTIAN_SUPPRESS (comma-separated lintian tags not to check; usually empty).
+#              PB_SMOKE_TESTS (test module names, space-separated; empty for FAST builds).
+# lintian runs before, in its own container of the build image (lintian.sh).
 # Arguments: the .deb file names to install (main first, then the add-on).
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -99,16 +98,6 @@ check system-libs python3 /pb/validate/system_libs.py \
     "pyexpat=$(ls "${dynload}"/pyexpat.*.so 2>/dev/null | head -1)" libexpat \
     "_decimal=$(ls "${dynload}"/_decimal.*.so 2>/dev/null | head -1)" libmpdec
 
-# Debian's package checker, as an ordinary user (lintian refuses to be trusted as root).
-check lintian-install apt-get install -y -q --no-install-recommends lintian
-lintian_debs=()
-for deb in ${PB_LINTIAN_DEBS}; do
-    lintian_debs+=("/debs/${deb}")
-done
-suppress=()
-[ -n "${PB_LINTIAN_SUPPRESS:-}" ] && suppress=(--suppress-tags "${PB_LINTIAN_SUPPRESS}")
-check lintian runuser -u nobody -- env HOME=/tmp lintian --fail-on error,warning --no-tag-display-limit \
-    --display-info --show-overrides "${suppress[@]}" "${lintian_debs[@]}"
 
 # A short, named subset of the test suite (optimized builds only: FAST builds have no test modules).
 if [ -n "${PB_SMOKE_TESTS:-}" ]; then
