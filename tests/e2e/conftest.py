@@ -37,8 +37,8 @@ def unprivileged_user() -> tuple[str, str] | None:
     return (user, python) if os.geteuid() == 0 and user and python else None
 
 
-def run_doit(project: Path, *args: str, check: bool = True, as_user: tuple[str, str] | None = None
-             ) -> subprocess.CompletedProcess:
+def run_doit(project: Path, *args: str, check: bool = True, as_user: tuple[str, str] | None = None,
+             env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `doit <args>` in the project copy (as `as_user` = (user, python) if given) and return the result."""
     log = project / "doit-runs.log"
     with open(log, "a") as handle:
@@ -48,7 +48,8 @@ def run_doit(project: Path, *args: str, check: bool = True, as_user: tuple[str, 
         import pwd
         home = pwd.getpwnam(as_user[0]).pw_dir
         command = ["runuser", "-u", as_user[0], "--", "env", f"HOME={home}", as_user[1], "-m", "doit", *args]
-    result = subprocess.run(command, cwd=project, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    result = subprocess.run(command, cwd=project, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=env)
     with open(log, "a") as handle:
         handle.write(result.stdout)
     if check and result.returncode != 0:
@@ -99,3 +100,73 @@ def first_build(project):
     result = run_doit(project, *FIRST_BUILD_ARGS)
     print(f"\ncold FAST build of 3.13.15 (both interpreters): {time.monotonic() - started:.0f} s")
     return result
+
+
+class SecondEngine:
+    """A second, real Docker engine on this machine: its own data root, socket, pid file and bridge.
+
+    Never `--bridge none`: dockerd then deletes the host's default bridge docker0, which belongs to the
+    first engine. Its own bridge gets a fixed small subnet and no iptables rules; steps use network none
+    or host anyway, so no traffic is ever aimed at it."""
+
+    BRIDGE_ADDRESS = "172.29.253.1/24"
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.url = f"unix://{root}/docker.sock"
+        self.bridge = f"pbtest{os.getpid() % 100000}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import docker
+        if subprocess.run(["ip", "link", "show", self.bridge], capture_output=True).returncode != 0:
+            for command in (["link", "add", self.bridge, "type", "bridge"],
+                            ["addr", "add", self.BRIDGE_ADDRESS, "dev", self.bridge], ["link", "set", self.bridge, "up"]):
+                subprocess.run(["ip", *command], check=True)
+        log = open(self.root / "dockerd.log", "a")
+        self.process = subprocess.Popen(
+            ["dockerd", "--host", self.url, "--data-root", str(self.root / "data"),
+             "--exec-root", str(self.root / "exec"), "--pidfile", str(self.root / "dockerd.pid"),
+             "--bridge", self.bridge, "--iptables=false", "--ip6tables=false"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        for _ in range(120):
+            try:
+                docker.DockerClient(base_url=self.url, timeout=5).ping()
+                return
+            except Exception:  # noqa: BLE001 - not up yet
+                if self.process.poll() is not None:
+                    raise AssertionError(f"dockerd exited: {(self.root / 'dockerd.log').read_text()[-2000:]}")
+                import time
+                time.sleep(0.5)
+        raise AssertionError("the second dockerd did not answer within 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+
+    def client(self):
+        import docker
+        return docker.DockerClient(base_url=self.url, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def second_engine(docker_engine):
+    """A second dockerd, started here (needs root and Debian's docker.io); stopped and removed at the end."""
+    import shutil
+    import tempfile
+
+    missing = None if os.geteuid() == 0 else "starting a second dockerd needs root"
+    missing = missing or (None if shutil.which("dockerd") else "no dockerd binary (Debian's docker.io)")
+    missing = missing or (None if shutil.which("ip") else "no `ip` command (Debian's iproute2)")
+    if missing:
+        if os.environ.get("PB_REQUIRE_E2E"):
+            pytest.fail(f"PB_REQUIRE_E2E is set but {missing}")
+        pytest.skip(missing)
+    engine = SecondEngine(Path(tempfile.mkdtemp(prefix="pb-dockerd-", dir="/tmp")))
+    engine.start()
+    yield engine
+    engine.stop()
+    subprocess.run(["umount", str(engine.root / "exec" / "netns" / "default")], capture_output=True)
+    subprocess.run(["ip", "link", "del", engine.bridge], capture_output=True)
+    shutil.rmtree(engine.root, ignore_errors=True)

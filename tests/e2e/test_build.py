@@ -165,6 +165,10 @@ def test_second_build_runs_no_step(project, first_build):
                       "BUILD_NOGIL=true")
     assert executed(result.stdout) == []
     assert f"-- package:{KEY}" in result.stdout and f"-- validate:{KEY}" in result.stdout
+    # an up-to-date build makes no Docker call at all: it succeeds with no daemon to talk to
+    no_daemon = run_doit(project, "build", f"PYTHON_VERSION={VERSION}", f"DISTRO={DISTRO}", "FAST_BUILD=true",
+                         "BUILD_NOGIL=true", env={**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert executed(no_daemon.stdout) == [] and f"-- image:{DISTRO}" in no_daemon.stdout
 
 
 def test_micro_version_reuses_the_image(project, first_build):

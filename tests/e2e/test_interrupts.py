@@ -1,7 +1,21 @@
-"""Interrupted runs never leave a wrong result: SIGTERM, Ctrl-C and kill -9 in the middle of real steps.
+"""Interrupted runs never leave a wrong result: Ctrl-C, SIGTERM and kill -9 during every step.
 
-Runs after test_build.py's build in its own project copy: a free-threaded-only flag change makes the
-free-threaded steps stale, and each interrupt lands while one of their containers runs.
+One fresh project (empty cache/ but for a warm compiler cache, its own Docker names) walks the whole
+pipeline. Each step is caught in
+the middle three times, once per signal, before the next step starts:
+
+- download: the tarball comes from a throttled server on 127.0.0.1; the signal lands once the partial
+  file holds data (and the next run resumes it);
+- checksum, extract, image: they finish faster than a signal can be aimed, so tasks/faults.py holds
+  them at their riskiest point (work done, target not yet written) and the signal lands there;
+- configure, compile, configure_ft, compile_ft, package, validate: the signal lands while the step's
+  container runs.
+
+Each interrupted run is `doit <that step>` (its prerequisites are done by then).
+After every interrupt: exit status non-zero, no traceback, the step's targets absent, the steps that
+finished before it recorded (the next run does not redo them); after Ctrl-C and SIGTERM no container
+of ours is left and the lock is released; after kill -9 the next run removes what the killed run left
+and completes the step. At the end the packages equal those of test_build.py's uninterrupted build.
 """
 
 from __future__ import annotations
@@ -11,56 +25,173 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tasks.plan import Layout
+from tasks import config as config_mod
+from tasks.plan import Layout, builds
+from tasks.versions import Version
 from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS, executed, run_doit
 
 pytestmark = pytest.mark.e2e
 
-KEY = "3.13.15-trixie"
+VERSION, DISTRO = "3.13.15", "trixie"
+KEY = f"{VERSION}-{DISTRO}"
 LABEL = "io.python-builder.project"
+ORDER = ("download", "checksum", "extract", "image", "configure", "compile", "configure_ft", "compile_ft",
+         "package", "validate")
+TASK = {"download": f"download:{VERSION}", "checksum": f"checksum:{VERSION}", "extract": f"extract:{VERSION}",
+        "image": f"image:{DISTRO}", **{s: f"{s}:{KEY}" for s in ORDER[4:]}}
+HELD = ("checksum", "extract", "image")
+SIGNALS = (("Ctrl-C", signal.SIGINT), ("SIGTERM", signal.SIGTERM), ("kill -9", signal.SIGKILL))
+
+
+class _Throttled:
+    """A server on 127.0.0.1 that serves one file slowly, with Range support (so a download resumes)."""
+
+    def __init__(self, payload: bytes):
+        import http.server
+
+        data = payload
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if not self.path.endswith(".tar.xz"):
+                    self.send_error(404)
+                    return
+                start = int(self.headers.get("Range", "bytes=0-")[6:].split("-")[0] or 0)
+                self.send_response(206 if start else 200)
+                if start:
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.send_header("Content-Length", str(len(data) - start))
+                self.end_headers()
+                try:
+                    for offset in range(start, len(data), 64 * 1024):
+                        self.wfile.write(data[offset:offset + 64 * 1024])
+                        time.sleep(0.025)  # about 2.5 MB/s: a 23 MB tarball takes ~9 s
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.port = self.httpd.server_address[1]
 
 
 @pytest.fixture(scope="module")
-def built(project, first_build, docker_engine):
-    run_doit(project, *ARGS)  # up to date after test_build.py; builds it when this module runs alone
-    return project
+def walk(project, first_build, docker_engine):
+    """A fresh copy of the e2e project whose tarball comes only from the throttled local server."""
+    from tests.conftest import copy_project
+
+    tarball = (project / "cache" / "downloads" / f"Python-{VERSION}.tar.xz").read_bytes()
+    server = _Throttled(tarball)
+    fresh = copy_project(Path(tempfile.mkdtemp(prefix="pb-e2e-walk-")) / "python-builder")
+    text = (project / "config.toml").read_text()  # the e2e config (maintainer, bundles), other sources
+    text = text.replace('url_templates = ["https://www.python.org/ftp/python/{folder}/Python-{version}.tar.xz"]',
+                        f'url_templates = ["http://127.0.0.1:{server.port}/Python-{{version}}.tar.xz"]')
+    text = text.replace('order = ["local", "url", "mirror", "debian-archive"]', 'order = ["url"]')
+    (fresh / "config.toml").write_text(text)
+    # a warm compiler cache keeps the compiles short: they are interrupted, not measured
+    import shutil
+    shutil.copytree(project / "cache" / "ccache", fresh / "cache" / "ccache", symlinks=True)
+    yield fresh
+    server.httpd.shutdown()
+    if not os.environ.get("PB_KEEP_E2E"):
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+
+
+def targets(project: Path, step: str) -> list[Path]:
+    settings = config_mod.load(project / "config.toml", dict(a.split("=", 1) for a in ARGS[1:]))
+    layout = Layout.for_root(project)
+    build = builds(settings, layout)[0]
+    version = Version.parse(VERSION)
+    return {
+        "download": [layout.tarball(version)],
+        "checksum": [layout.verified_stamp(version)],
+        "extract": [layout.extracted_stamp(version)],
+        "image": [layout.image_stamp(build.distro)],
+        "configure": [build.configured_stamp("default")],
+        "compile": [build.compiled_stamp("default")],
+        "configure_ft": [build.configured_stamp("freethreaded")],
+        "compile_ft": [build.compiled_stamp("freethreaded")],
+        "package": [*build.deb_files(), build.manifest],
+        "validate": [build.validation_report],
+    }[step]
 
 
 def ours(engine, project: Path) -> list:
     return engine.containers.list(all=True, filters={"label": f"{LABEL}={Layout.for_root(project).project_id}"})
 
 
-def start(project: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "doit", *ARGS], cwd=project, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-
-
-def wait_for_step(engine, project: Path, step: str, process: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
+def wait_until_inside(engine, project: Path, step: str, process: subprocess.Popen, marker: Path) -> None:
+    """Return once `step` is under way (see the module docstring for how each step is caught)."""
+    tarball = Layout.for_root(project).tarball(Version.parse(VERSION))
+    part = tarball.with_name(tarball.name + ".part")
+    size = lambda: part.stat().st_size if part.exists() else 0  # noqa: E731
+    already = size()  # an earlier interrupt left a partial file: this run must add to it
+    deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
-        for container in ours(engine, project):
-            if container.labels.get("io.python-builder.step") == step and container.status == "running":
-                time.sleep(3)  # well inside the step
-                return
-        assert process.poll() is None, process.communicate()[0][-3000:]
-        time.sleep(0.5)
+        if step == "download" and size() > already + (1 << 20):
+            return
+        if step in HELD and marker.exists():
+            return
+        if step not in HELD and step != "download":
+            for container in ours(engine, project):
+                if container.labels.get("io.python-builder.step") == TASK[step] and container.status == "running":
+                    time.sleep(2)  # well inside the step
+                    return
+        if process.poll() is not None:
+            raise AssertionError(f"doit ended before {step} was caught:\n{process.communicate()[0][-3000:]}")
+        time.sleep(0.2)
     raise AssertionError(f"{step} never started")
 
 
-def stamp(project: Path, name: str) -> Path:
-    return project / "cache" / "build" / KEY / name
+CASES = [(step, name, sig) for step in ORDER for name, sig in SIGNALS]
 
 
-def change_free_threaded_flags(project: Path) -> None:
-    config = project / "config.toml"
-    config.write_text(config.read_text().replace(
-        'free_threaded = ["--disable-gil", "--with-ensurepip=no"]',
-        'free_threaded = ["--disable-gil", "--with-ensurepip=no", "--without-doc-strings"]'))
+@pytest.mark.parametrize("step, name, sig", CASES, ids=[f"{s}-{n.replace(' ', '')}" for s, n, _ in CASES])
+def test_interrupt(walk, docker_engine, tmp_path, step, name, sig):
+    marker = tmp_path / "holding"
+    env = {**os.environ, "PB_HOLD_AT": step, "PB_HOLD_MARKER": str(marker)} if step in HELD else None
+    # only this step (its prerequisites are done): doit orders independent steps freely, and a whole
+    # `doit build` could finish a later step before its turn to be interrupted comes
+    process = subprocess.Popen([sys.executable, "-m", "doit", TASK[step], *ARGS[1:]], cwd=walk, env=env,
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_until_inside(docker_engine, walk, step, process, marker)
+        process.send_signal(sig)
+        output = process.communicate(timeout=180)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with open(walk / "doit-runs.log", "a") as log:
+        log.write(f"\n===== {name} during {step}\n{output}")
+    assert process.returncode != 0
+    # what finished before this step was recorded: this run did not redo it
+    assert not set(executed(output)) & {TASK[s] for s in ORDER[:ORDER.index(step)]}, executed(output)
+    assert not [p for p in targets(walk, step) if p.exists()], f"a target of {step} survived {name}"
+    if sig != signal.SIGKILL:
+        assert "Traceback" not in output, output[-3000:]
+        assert "python-builder: error:" in output and "interrupted" in output, output[-1500:]
+        time.sleep(1)
+        assert ours(docker_engine, walk) == [], f"a container of ours outlived {name}"
+        assert (walk / ".doit.lock").read_text() == ""
+        return
+    # kill -9: nobody could clean up; the next run does, then the step completes
+    left = len(ours(docker_engine, walk))
+    assert (walk / ".doit.lock").read_text() == str(process.pid)
+    result = run_doit(walk, TASK[step], *ARGS[1:])
+    if left:
+        assert f"removed {left} container(s) left by a killed run" in result.stdout
+    assert TASK[step] in executed(result.stdout)
+    assert all(p.exists() for p in targets(walk, step))
+    assert ours(docker_engine, walk) == []
 
 
 def deb_listing(deb: Path) -> list[str]:
@@ -68,53 +199,28 @@ def deb_listing(deb: Path) -> list[str]:
     return sorted(line.split()[5] for line in out.splitlines())
 
 
-@pytest.mark.parametrize("sig, step", [(signal.SIGTERM, "configure_ft"), (signal.SIGINT, "compile_ft")])
-def test_signal_during_a_step_leaves_no_container_and_no_target(built, docker_engine, sig, step):
-    change_free_threaded_flags(built)
-    process = start(built)
-    wait_for_step(docker_engine, built, f"{step}:{KEY}", process)
-    process.send_signal(sig)
-    output = process.communicate(timeout=120)[0]
-    assert process.returncode != 0
-    assert "Traceback" not in output
-    time.sleep(1)
-    assert ours(docker_engine, built) == [], "a container of ours is still there"
-    target = "freethreaded.configured.json" if step == "configure_ft" else "freethreaded.compiled.json"
-    assert not stamp(built, target).exists()
-    assert (built / ".doit.lock").read_text() == ""  # a clean exit
+def test_after_every_interrupt_the_result_equals_an_uninterrupted_build(walk, project):
+    result = run_doit(walk, *ARGS)
+    assert executed(result.stdout) == []  # every step was completed and recorded along the way
+    for deb in targets(project, "package")[:-1]:
+        assert deb_listing(walk / "dist" / DISTRO / deb.name) == deb_listing(deb), deb.name
+    ours_report = json.loads(targets(walk, "validate")[0].read_text())
+    reference = json.loads(targets(project, "validate")[0].read_text())
+    assert ours_report["passed"] is True
+    assert [(c["name"], c["ok"]) for c in ours_report["checks"]] == [(c["name"], c["ok"]) for c in reference["checks"]]
+    assert ours_report["modules"] == reference["modules"]
 
 
-def test_kill_9_then_the_next_run_cleans_up_and_completes(built, docker_engine):
-    reference = deb_listing(built / "dist" / "trixie" / "opt-python3.13t_3.13.15-1+trixie_amd64.deb")
-    change_free_threaded_flags(built)
-    process = start(built)
-    wait_for_step(docker_engine, built, f"compile_ft:{KEY}", process)
-    process.kill()
-    process.wait()
-    assert ours(docker_engine, built), "after kill -9 the step's container keeps running (nobody removed it)"
-    assert not stamp(built, "freethreaded.compiled.json").exists()
-    assert (built / ".doit.lock").read_text() == str(process.pid)
-    result = run_doit(built, *ARGS)
-    assert "removed 1 container(s) left by a killed run" in result.stdout
-    ran = executed(result.stdout)
-    assert f"compile_ft:{KEY}" in ran and f"validate:{KEY}" in ran and f"compile:{KEY}" not in ran
-    assert ours(docker_engine, built) == []
-    dist = built / "dist" / "trixie"
-    assert deb_listing(dist / "opt-python3.13t_3.13.15-1+trixie_amd64.deb") == reference
-    report = json.loads((dist / "opt-python3.13_3.13.15-1+trixie.validation.json").read_text())
-    assert report["passed"] is True
-    assert "--without-doc-strings" in json.loads(stamp(built, "freethreaded.configured.json").read_text())["args"]
-
-
-def test_two_runs_at_once_wait_for_each_other(built, docker_engine):
-    run_doit(built, "forget", f"validate:{KEY}", *ARGS[1:])
-    first = start(built)  # re-validates: about half a minute
-    wait_for_step(docker_engine, built, f"validate:{KEY}", first)
-    second = run_doit(built, *ARGS)  # must wait for the first, then find everything up to date
-    first_output = first.communicate(timeout=600)[0]
+def test_two_runs_at_once_wait_for_each_other(walk, docker_engine):
+    run_doit(walk, "forget", f"validate:{KEY}", *ARGS[1:])
+    first = subprocess.Popen([sys.executable, "-m", "doit", *ARGS], cwd=walk, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    wait_until_inside(docker_engine, walk, "validate", first, Path("/nonexistent"))
+    second = run_doit(walk, *ARGS)  # must wait for the first, then find everything up to date
+    first_output = first.communicate(timeout=900)[0]
     assert first.returncode == 0, first_output[-2000:]
     assert "another doit run" in second.stdout and "waiting for it to finish" in second.stdout
     assert executed(first_output) == [f"validate:{KEY}"]
     assert executed(second.stdout) == []
-    os.stat(built / ".doit.db")  # still a working dependency database
-    assert run_doit(built, *ARGS).returncode == 0
+    os.stat(walk / ".doit.db")  # still a working dependency database
+    assert run_doit(walk, *ARGS).returncode == 0

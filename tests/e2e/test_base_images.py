@@ -1,0 +1,27 @@
+"""A base image that does not exist: pulled in vain, then bootstrapped from the Debian archive (Debian
+family) or refused with one line naming the image and the fix (Ubuntu family, which is never bootstrapped)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import executed, run_doit
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_missing_ubuntu_base_is_refused_with_one_line(project):
+    result = run_doit(project, "image:noble", "DISTRO=noble", "OS_DISTRO_BASE=ubuntu:99.99", check=False)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout
+    errors = [line for line in result.stdout.splitlines() if line.startswith("python-builder: error:")]
+    assert len(errors) == 1, result.stdout[-2000:]
+    assert "ubuntu" in errors[0].lower() and ("docker load" in errors[0] or "pull" in errors[0]), errors[0]
+    assert not (project / "cache" / "images" / "noble.json").exists()
+
+
+def test_a_missing_debian_base_is_bootstrapped_instead(project):
+    result = run_doit(project, "image:trixie", "DISTRO=trixie", "OS_DISTRO_BASE=debian:does-not-exist")
+    assert "image:trixie" in executed(result.stdout)
+    assert "cannot pull debian:does-not-exist" in result.stdout
+    assert "python-builder/bootstrap:debian-trixie-amd64" in (project / "cache" / "images" / "trixie.json").read_text()

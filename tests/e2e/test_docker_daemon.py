@@ -1,0 +1,97 @@
+"""The Docker daemon stopping in the middle of a build: one clear line naming Docker, no target left;
+with the daemon back, the next run completes.
+
+Uses a second, real dockerd started by the test (tests/e2e/conftest.py: SecondEngine), so the engine the
+other tests use is never stopped. The project has no image on that engine: the first run bootstraps the
+base image from the Debian archive and builds the build image there, which is the air-gapped path too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tasks.plan import Layout
+from tests.e2e.conftest import executed, run_doit
+
+pytestmark = pytest.mark.e2e
+
+KEY = "3.13.15-trixie"
+ARGS = ("build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie", "FAST_BUILD=true", "BUILD_NOGIL=false")
+
+
+@pytest.fixture(scope="module")
+def daemon_project(project, first_build):
+    """A fresh copy of the e2e project, with the downloaded tarball and the warm compiler cache."""
+    from tests.conftest import copy_project
+
+    fresh = copy_project(Path(tempfile.mkdtemp(prefix="pb-e2e-daemon-")) / "python-builder")
+    downloads = project / "cache" / "downloads"
+    text = (project / "config.toml").read_text().replace("local_dirs = []", f'local_dirs = ["{downloads}"]', 1)
+    (fresh / "config.toml").write_text(text)
+    shutil.copytree(project / "cache" / "ccache", fresh / "cache" / "ccache", symlinks=True)
+    yield fresh
+    if not os.environ.get("PB_KEEP_E2E"):
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+
+
+def files_and_sizes(deb: Path) -> list[tuple[str, str]]:
+    out = subprocess.run(["dpkg-deb", "-c", str(deb)], check=True, capture_output=True, text=True).stdout
+    return sorted((line.split()[5], line.split()[2]) for line in out.splitlines() if not line.startswith("d"))
+
+
+def test_daemon_stops_mid_build_then_the_next_run_completes(project, daemon_project, second_engine):
+    env = {**os.environ, "DOCKER_HOST": second_engine.url}
+    engine = second_engine.client()
+    project_id = Layout.for_root(daemon_project).project_id
+    process = subprocess.Popen([sys.executable, "-m", "doit", *ARGS], cwd=daemon_project, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 1200
+        while time.monotonic() < deadline:
+            running = engine.containers.list(filters={"label": f"io.python-builder.project={project_id}"})
+            if any(c.labels.get("io.python-builder.step") == f"compile:{KEY}" for c in running):
+                break
+            assert process.poll() is None, process.communicate()[0][-3000:]
+            time.sleep(0.5)
+        else:
+            raise AssertionError("compile never started on the second engine")
+        time.sleep(3)
+        second_engine.stop()  # the daemon goes away in the middle of the compile
+        output = process.communicate(timeout=300)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    (daemon_project / "doit-runs.log").write_text(f"===== daemon stopped mid-compile\n{output}")
+    assert process.returncode != 0
+    assert "Traceback" not in output, output[-3000:]
+    errors = [line for line in output.splitlines() if line.startswith("python-builder: error:")]
+    assert len(errors) == 1 and "Docker" in errors[0], output[-2000:]
+    assert "compile:" in errors[0]
+    build_dir = daemon_project / "cache" / "build" / KEY
+    assert not (build_dir / "default.compiled.json").exists()
+    assert (build_dir / "default.configured.json").exists()  # finished before the daemon went away
+
+    second_engine.start()
+    result = run_doit(daemon_project, *ARGS, env=env)
+    ran = executed(result.stdout)
+    assert ran[0] == f"compile:{KEY}" and f"configure:{KEY}" not in ran and f"validate:{KEY}" in ran
+    report = json.loads((daemon_project / "dist" / "trixie" / "opt-python3.13_3.13.15-1+trixie.validation.json"
+                         ).read_text())
+    assert report["passed"] is True
+    # this build compiled from the warm compiler cache (the one test_build.py's cold build filled): ccache
+    # must not change the result, so the main package has the same files with the same sizes
+    manifest = json.loads((daemon_project / "dist" / "trixie" / "opt-python3.13_3.13.15-1+trixie.json").read_text())
+    assert manifest["variants"]["default"]["ccache"]["hit_rate"] > 0.9, manifest["variants"]["default"]["ccache"]
+    name = "opt-python3.13_3.13.15-1+trixie_amd64.deb"
+    assert files_and_sizes(daemon_project / "dist" / "trixie" / name) == files_and_sizes(
+        project / "dist" / "trixie" / name)
+    assert engine.containers.list(all=True, filters={"label": f"io.python-builder.project={project_id}"}) == []
