@@ -170,3 +170,49 @@ def second_engine(docker_engine):
     subprocess.run(["umount", str(engine.root / "exec" / "netns" / "default")], capture_output=True)
     subprocess.run(["ip", "link", "del", engine.bridge], capture_output=True)
     shutil.rmtree(engine.root, ignore_errors=True)
+
+
+class BackgroundDoit:
+    """`doit <args>` running in the background while a test watches it; its output is read all along.
+
+    An unread pipe fills up (64 KiB) and blocks doit's next write, and with it the reading of Docker's
+    output stream: an image build then never finishes and an interrupt lands in a stalled process."""
+
+    def __init__(self, project: Path, *args: str, env: dict | None = None):
+        import threading
+
+        self.process = subprocess.Popen([sys.executable, "-m", "doit", *args], cwd=project, env=env, text=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.pid = self.process.pid
+        self._lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self._lines)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    def poll(self) -> int | None:
+        return self.process.poll()
+
+    def send_signal(self, sig: int) -> None:
+        self.process.send_signal(sig)
+
+    def finish(self, timeout: float) -> str:
+        """Wait for the end (killing it after `timeout` s) and return everything it printed."""
+        try:
+            self.process.wait(timeout=timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self._reader.join(timeout=30)
+        return self.output

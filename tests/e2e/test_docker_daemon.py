@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tasks.plan import Layout
-from tests.e2e.conftest import executed, run_doit
+from tests.e2e.conftest import BackgroundDoit, executed, run_doit
 
 pytestmark = pytest.mark.e2e
 
@@ -52,24 +51,21 @@ def test_daemon_stops_mid_build_then_the_next_run_completes(project, daemon_proj
     env = {**os.environ, "DOCKER_HOST": second_engine.url}
     engine = second_engine.client()
     project_id = Layout.for_root(daemon_project).project_id
-    process = subprocess.Popen([sys.executable, "-m", "doit", *ARGS], cwd=daemon_project, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = BackgroundDoit(daemon_project, *ARGS, env=env)
     try:
         deadline = time.monotonic() + 1200
         while time.monotonic() < deadline:
             running = engine.containers.list(filters={"label": f"io.python-builder.project={project_id}"})
             if any(c.labels.get("io.python-builder.step") == f"compile:{KEY}" for c in running):
                 break
-            assert process.poll() is None, process.communicate()[0][-3000:]
+            assert process.poll() is None, process.finish(30)[-3000:]
             time.sleep(0.5)
         else:
             raise AssertionError("compile never started on the second engine")
         time.sleep(3)
         second_engine.stop()  # the daemon goes away in the middle of the compile
-        output = process.communicate(timeout=300)[0]
     finally:
-        if process.poll() is None:
-            process.kill()
+        output = process.finish(timeout=300)
     (daemon_project / "doit-runs.log").write_text(f"===== daemon stopped mid-compile\n{output}")
     assert process.returncode != 0
     assert "Traceback" not in output, output[-3000:]

@@ -24,7 +24,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,7 +34,7 @@ import pytest
 from tasks import config as config_mod
 from tasks.plan import Layout, builds
 from tasks.versions import Version
-from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS, executed, run_doit
+from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS, BackgroundDoit, executed, run_doit
 
 pytestmark = pytest.mark.e2e
 
@@ -129,7 +128,7 @@ def ours(engine, project: Path) -> list:
     return engine.containers.list(all=True, filters={"label": f"{LABEL}={Layout.for_root(project).project_id}"})
 
 
-def wait_until_inside(engine, project: Path, step: str, process: subprocess.Popen, marker: Path) -> None:
+def wait_until_inside(engine, project: Path, step: str, process: BackgroundDoit, marker: Path) -> None:
     """Return once `step` is under way (see the module docstring for how each step is caught)."""
     tarball = Layout.for_root(project).tarball(Version.parse(VERSION))
     part = tarball.with_name(tarball.name + ".part")
@@ -147,7 +146,7 @@ def wait_until_inside(engine, project: Path, step: str, process: subprocess.Pope
                     time.sleep(2)  # well inside the step
                     return
         if process.poll() is not None:
-            raise AssertionError(f"doit ended before {step} was caught:\n{process.communicate()[0][-3000:]}")
+            raise AssertionError(f"doit ended before {step} was caught:\n{process.finish(30)[-3000:]}")
         time.sleep(0.2)
     raise AssertionError(f"{step} never started")
 
@@ -161,15 +160,12 @@ def test_interrupt(walk, docker_engine, tmp_path, step, name, sig):
     env = {**os.environ, "PB_HOLD_AT": step, "PB_HOLD_MARKER": str(marker)} if step in HELD else None
     # only this step (its prerequisites are done): doit orders independent steps freely, and a whole
     # `doit build` could finish a later step before its turn to be interrupted comes
-    process = subprocess.Popen([sys.executable, "-m", "doit", TASK[step], *ARGS[1:]], cwd=walk, env=env,
-                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = BackgroundDoit(walk, TASK[step], *ARGS[1:], env=env)
     try:
         wait_until_inside(docker_engine, walk, step, process, marker)
         process.send_signal(sig)
-        output = process.communicate(timeout=180)[0]
     finally:
-        if process.poll() is None:
-            process.kill()
+        output = process.finish(timeout=180)
     with open(walk / "doit-runs.log", "a") as log:
         log.write(f"\n===== {name} during {step}\n{output}")
     assert process.returncode != 0
@@ -213,11 +209,10 @@ def test_after_every_interrupt_the_result_equals_an_uninterrupted_build(walk, pr
 
 def test_two_runs_at_once_wait_for_each_other(walk, docker_engine):
     run_doit(walk, "forget", f"validate:{KEY}", *ARGS[1:])
-    first = subprocess.Popen([sys.executable, "-m", "doit", *ARGS], cwd=walk, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+    first = BackgroundDoit(walk, *ARGS)
     wait_until_inside(docker_engine, walk, "validate", first, Path("/nonexistent"))
     second = run_doit(walk, *ARGS)  # must wait for the first, then find everything up to date
-    first_output = first.communicate(timeout=900)[0]
+    first_output = first.finish(timeout=900)
     assert first.returncode == 0, first_output[-2000:]
     assert "another doit run" in second.stdout and "waiting for it to finish" in second.stdout
     assert executed(first_output) == [f"validate:{KEY}"]
