@@ -181,8 +181,13 @@ class BackgroundDoit:
     def __init__(self, project: Path, *args: str, env: dict | None = None):
         import threading
 
+        import signal
+
+        # as in a terminal's foreground job: Ctrl-C is delivered (a CI runner that started us in the
+        # background may have left SIGINT ignored, and ignored signals are inherited)
         self.process = subprocess.Popen([sys.executable, "-m", "doit", *args], cwd=project, env=env, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.pid = self.process.pid
         self._lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
