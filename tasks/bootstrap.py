@@ -41,8 +41,12 @@ def _tool() -> str:
                     "install one (`sudo apt-get install mmdebstrap`) or make the base image available to Docker")
 
 
-def bootstrap(engine, distro: Distro, work: Path, mirror: str | None = None) -> str:
-    """Build and import the base image for a Debian-family distro; returns its tag."""
+def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | None = None) -> str:
+    """Build and import the base image for a Debian-family distro; returns its tag.
+
+    `recipe` is docker/bootstrap/Dockerfile: the root file system is added to an empty image built with
+    the distro's platform, so an arm64 root file system becomes an arm64 image (`docker import` would
+    label it with the engine's own architecture), on a local or a remote engine alike."""
     if distro.family != "debian":
         raise UserError(
             f"distros.{distro.name}: base image {distro.base_image} is neither present nor pullable, and "
@@ -69,18 +73,27 @@ def bootstrap(engine, distro: Distro, work: Path, mirror: str | None = None) -> 
             _run(bootstrap_command(tool, distro, rootfs, mirror))
             with tarfile.open(tar_path, "w") as archive:
                 archive.add(rootfs, arcname=".")
-        with open(tar_path, "rb") as data:
-            engine.api.import_image_from_data(
-                data, repository=BOOTSTRAP_REPOSITORY, tag=tag.split(":", 1)[1],
-                changes=["ENV LANG=C.UTF-8",
-                         f"LABEL io.python-builder.bootstrapped-from={distro.codename}",
-                         'CMD ["bash"]'],
-            )
+        _import(engine, distro, tar_path, recipe, tag)
     finally:
         remove_tree(rootfs)
         tar_path.unlink(missing_ok=True)
+        tar_path.with_suffix(".context.tar").unlink(missing_ok=True)
     print(f"imported bootstrapped base image {tag}", file=sys.stderr)
     return tag
+
+
+def _import(engine, distro: Distro, rootfs_tar: Path, recipe: Path, tag: str) -> None:
+    """Build `tag` from scratch + the root file system tarball, for linux/<arch>."""
+    context = rootfs_tar.with_suffix(".context.tar")
+    with tarfile.open(context, "w") as archive:
+        archive.add(recipe, arcname="Dockerfile")
+        archive.add(rootfs_tar, arcname="rootfs.tar")
+    with open(context, "rb") as data:
+        for line in engine.api.build(fileobj=data, custom_context=True, tag=tag, buildargs={"CODENAME": distro.codename},
+                                     platform=f"linux/{distro.arch}", rm=True, forcerm=True, decode=True):
+            if "error" in line:
+                raise UserError(f"importing the bootstrapped {distro.codename}/{distro.arch} root file system "
+                                f"failed: {' '.join(line['error'].split())[:300]}")
 
 
 def _run(argv: list[str]) -> None:

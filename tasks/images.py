@@ -59,29 +59,41 @@ def recipe(settings: Settings, distro: Distro, layout: Layout) -> ImageRecipe:
     return ImageRecipe(distro, build_deps(settings, distro), files, layout.project_id)
 
 
-def _present(engine, ref: str) -> bool:
+def _present(engine, ref: str, arch: str) -> bool:
+    """`ref` is on the engine for `arch` (an amd64 debian:trixie-slim must not stand in for arm64)."""
     import docker
     try:
-        engine.images.get(ref)
-        return True
+        return engine.images.get(ref).attrs.get("Architecture") == arch
     except docker.errors.ImageNotFound:
         return False
 
 
+PULLED_REPOSITORY = "python-builder/base"
+
+
+def pulled_tag(distro: Distro) -> str:
+    """Where a pulled base is also tagged: one tag per architecture, as `debian:trixie-slim` can only
+    point at one of them on an engine at a time."""
+    return f"{PULLED_REPOSITORY}:{distro.family}-{distro.codename}-{distro.arch}"
+
+
 def base_image(engine, distro: Distro, layout: Layout) -> str:
-    """A locally present base image for `distro`: as configured, pulled, or bootstrapped."""
+    """A base image for `distro` on this engine, for its architecture: present, pulled or bootstrapped."""
     import docker
-    for ref in (distro.base_image, bootstrap.bootstrap_tag(distro)):
-        if _present(engine, ref):
+    for ref in (distro.base_image, pulled_tag(distro), bootstrap.bootstrap_tag(distro)):
+        if _present(engine, ref, distro.arch):
             return ref
     platform = f"linux/{distro.arch}"
     try:
         print(f"pulling {distro.base_image} ({platform})", file=sys.stderr)
-        engine.images.pull(distro.base_image, platform=platform)
-        return distro.base_image
+        pulled = engine.images.pull(distro.base_image, platform=platform)
+        repository, tag = pulled_tag(distro).split(":")
+        pulled.tag(repository, tag)
+        return pulled_tag(distro)
     except docker.errors.APIError as error:
         print(f"cannot pull {distro.base_image}: {' '.join(str(error).split())[:200]}", file=sys.stderr)
-    return bootstrap.bootstrap(engine, distro, layout.cache / "bootstrap")
+    return bootstrap.bootstrap(engine, distro, layout.cache / "bootstrap",
+                               layout.root / "docker" / "bootstrap" / "Dockerfile")
 
 
 def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:

@@ -45,7 +45,7 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
         "source": read_json(layout.verified_stamp(build.version)),
         "distro": {
             "name": build.distro.name, "codename": build.distro.codename, "display": build.distro.display,
-            "arch": build.distro.arch, "base_image": image.get("base"),
+            "arch": build.distro.arch, "execution": image.get("execution"), "base_image": image.get("base"),
             "base_image_id": _image_id(engine, image.get("base")),
         },
         "build_image": {"tag": image_tag, "id": _image_id(engine, image_tag), "recipe": image.get("recipe")},
