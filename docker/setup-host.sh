@@ -10,6 +10,7 @@ missing=()
 command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+command -v arch-test >/dev/null 2>&1 || missing+=(arch-test)  # mmdebstrap's check for foreign architectures
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "python-builder: installing ${missing[*]}"

@@ -7,12 +7,14 @@ from the mirror in this machine's apt configuration, and Docker imports it as an
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
+from . import emulation
 from .apt_mirror import debian_mirror
 from .config import Distro
 from .errors import UserError
@@ -41,7 +43,8 @@ def _tool() -> str:
                     "install one (`sudo apt-get install mmdebstrap`) or make the base image available to Docker")
 
 
-def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | None = None) -> str:
+def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | None = None,
+              host_arch: str | None = None) -> str:
     """Build and import the base image for a Debian-family distro; returns its tag.
 
     `recipe` is docker/bootstrap/Dockerfile: the root file system is added to an empty image built with
@@ -54,9 +57,13 @@ def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | No
             f"`docker pull {distro.base_image}` (or `docker load` it) on a machine with registry access"
         )
     tool = _tool()
+    host_arch = host_arch or emulation.debian_arch(platform.machine())
     if tool == "debootstrap" and os.geteuid() != 0:
         raise UserError("bootstrapping a base image with debootstrap needs root; run doit as root once, "
                         "or install mmdebstrap (it can work unprivileged)")
+    if tool == "mmdebstrap" and distro.arch != host_arch and not shutil.which("arch-test"):
+        raise UserError(f"bootstrapping a {distro.arch} base image on this {host_arch} machine needs arch-test "
+                        "(mmdebstrap checks with it that the architecture runs here): `sudo apt-get install arch-test`")
     mirror = mirror or debian_mirror()
     tag = bootstrap_tag(distro)
     work.mkdir(parents=True, exist_ok=True)
