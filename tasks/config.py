@@ -35,6 +35,12 @@ IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
 ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
 MAJOR_MINOR_PATTERN = re.compile(r"^3\.[0-9]{1,2}$")
 URL_TEMPLATE_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\]+$")
+# A Docker engine: unix:///path/docker.sock, tcp://host:2376, ssh://user@host (what DOCKER_HOST takes).
+DOCKER_HOST_PATTERN = re.compile(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-]+:[0-9]{1,5}|"
+                                 r"ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
+# ccache's remote_storage: space-separated backends, each <scheme>://<address>[|attribute=value...].
+REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|redis\+unix|http|https|file)://[A-Za-z0-9._~:/@%+=,|-]+$")
+CCACHE_SIZE_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)?[kMGT]i?$")
 
 FAMILIES = ("debian", "ubuntu")
 ARCHES = ("amd64", "arm64")
@@ -72,6 +78,14 @@ class Distro:
     drop_build_deps: tuple[str, ...] = ()
     add_configure: tuple[str, ...] = ()
     drop_configure: tuple[str, ...] = ()
+    docker_host: str | None = None  # None: the default engine (DOCKER_HOST, else the local socket)
+    fast: bool | None = None  # None: build.fast, or FAST when the build would run under emulation
+
+
+@dataclass(frozen=True)
+class Ccache:
+    max_size: str = "5G"
+    remote_storage: str = ""  # ccache's remote_storage; "" = local cache only
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,8 @@ class Settings:
     build_deps: tuple[str, ...]
     pins: Mapping[str, Pin]
     all_distros: Mapping[str, Distro]
+    ccache: Ccache = Ccache()
+    fast_forced: bool = False  # FAST_BUILD was given on the command line: it wins over every entry's fast
 
     def pin(self, version: Version) -> Pin | None:
         return self.pins.get(str(version))
@@ -192,7 +208,7 @@ def _read_distro(name: str, table: Any) -> Distro:
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
     _check_keys(table, {"base_image", "display", "codename", "family", "arch", "add_build_deps",
-                        "drop_build_deps", "add_configure", "drop_configure"}, where)
+                        "drop_build_deps", "add_configure", "drop_configure", "docker_host", "fast"}, where)
     family = _get(table, "family", str, where)
     if family not in FAMILIES:
         raise UserError(f"{where}.family: {family!r} is not one of {', '.join(FAMILIES)}")
@@ -214,7 +230,28 @@ def _read_distro(name: str, table: Any) -> Distro:
         drop_build_deps=_str_list(table, "drop_build_deps", where, PACKAGE_PATTERN, "package name", []),
         add_configure=_str_list(table, "add_configure", where, FLAG_PATTERN, "configure flag", []),
         drop_configure=_str_list(table, "drop_configure", where, FLAG_PATTERN, "configure flag", []),
+        docker_host=_docker_host(table, where),
+        fast=_get(table, "fast", bool, where, None),
     )
+
+
+def _docker_host(table: Mapping[str, Any], where: str) -> str | None:
+    value = _get(table, "docker_host", str, where, "")
+    if not value:
+        return None
+    return _matching(value, DOCKER_HOST_PATTERN, f"{where}.docker_host",
+                     "Docker host (unix:///path/docker.sock, tcp://host:port or ssh://user@host)")
+
+
+def _read_ccache(table: Mapping[str, Any]) -> Ccache:
+    _check_keys(table, {"max_size", "remote_storage"}, "ccache")
+    max_size = _matching(_get(table, "max_size", str, "ccache", "5G"), CCACHE_SIZE_PATTERN, "ccache.max_size",
+                         "cache size (like 5G or 500M)")
+    remote = " ".join(_get(table, "remote_storage", str, "ccache", "").split())
+    for backend in remote.split():
+        _matching(backend, REMOTE_STORAGE_PATTERN, "ccache.remote_storage",
+                  "ccache remote storage (redis://host:port, http://host:port/path, ...)")
+    return Ccache(max_size, remote)
 
 
 def _read_verification(table: Mapping[str, Any]) -> Verification:
@@ -262,8 +299,8 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
 
 def parse(data: Mapping[str, Any]) -> Settings:
     """Validate a parsed config.toml into Settings (no command-line variables applied)."""
-    _check_keys(data, {"build", "package", "flags", "sources", "verification", "build_deps", "distros", "pins"},
-                "config")
+    _check_keys(data, {"build", "package", "flags", "sources", "verification", "build_deps", "distros", "pins",
+                       "ccache"}, "config")
     build = _table(data, "build", "config")
     _check_keys(build, {"versions", "distros", "fast", "free_threaded", "jobs", "allow_unpinned"}, "build")
     package = _table(data, "package", "config")
@@ -341,6 +378,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
         build_deps=_str_list(build_deps, "packages", "build_deps", PACKAGE_PATTERN, "package name"),
         pins=MappingProxyType(_read_pins(_table(data, "pins", "config"))),
         all_distros=MappingProxyType(all_distros),
+        ccache=_read_ccache(_table(data, "ccache", "config")),
     )
     _check_pins(settings)
     return settings
@@ -410,6 +448,7 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     changes["distros"] = distros
     if "FAST_BUILD" in variables:
         changes["fast"] = parse_bool(variables["FAST_BUILD"], "FAST_BUILD")
+        changes["fast_forced"] = True
     if "BUILD_NOGIL" in variables:
         changes["free_threaded"] = parse_bool(variables["BUILD_NOGIL"], "BUILD_NOGIL")
     result = replace(settings, **changes)

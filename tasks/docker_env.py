@@ -17,9 +17,13 @@ def client(docker_host: str | None = None):
 
     try:
         if docker_host:
-            return docker.DockerClient(base_url=docker_host, timeout=600)
+            # ssh:// goes through the system's ssh client (keys, agent, known_hosts as the user has them)
+            engine = docker.DockerClient(base_url=docker_host, timeout=600,
+                                         use_ssh_client=docker_host.startswith("ssh://"))
+            engine.ping()  # DockerClient connects lazily: fail here, with the host named
+            return engine
         return docker.from_env(timeout=600)
-    except docker.errors.DockerException as error:
+    except (docker.errors.DockerException, OSError) as error:
         where = docker_host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         raise UserError(
             f"cannot reach the Docker daemon at {where} ({short(error)}); start it "

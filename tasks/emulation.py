@@ -8,6 +8,8 @@ registered, so it works inside containers that do not contain it. Debian's `qemu
 
 from __future__ import annotations
 
+import os
+import platform
 from pathlib import Path
 
 from .errors import UserError
@@ -20,6 +22,14 @@ BINFMT = Path("/proc/sys/fs/binfmt_misc")
 def debian_arch(machine: str) -> str:
     """Debian's name for a kernel machine name (uname -m) or Docker's Architecture field."""
     return DEBIAN_ARCH.get(machine, machine)
+
+
+def default_engine_arch(environ=os.environ, machine: str | None = None) -> str | None:
+    """The architecture the default Docker engine runs natively, when known without asking Docker: this
+    machine's, unless DOCKER_HOST points somewhere else (then unknown: None)."""
+    if environ.get("DOCKER_HOST", "").strip():
+        return None
+    return debian_arch(machine or platform.machine())
 
 
 def binfmt_problem(arch: str, binfmt: Path = BINFMT) -> str | None:

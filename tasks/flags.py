@@ -6,15 +6,17 @@ from .config import Distro, Settings
 from .versions import Version
 
 
-def configure_args(settings: Settings, distro: Distro, version: Version, variant: str) -> tuple[str, ...]:
+def configure_args(settings: Settings, distro: Distro, version: Version, variant: str,
+                   fast: bool | None = None) -> tuple[str, ...]:
     """The configure arguments, in order: common, optimized or fast, free-threaded, distro tweaks, prefix.
 
     A distro's drop_configure removes flags wherever they came from; its add_configure comes last
     among the flags so it can also override (e.g. --without-system-libmpdec on bookworm).
+    `fast` is the build's own choice (plan.Build.fast); None means settings.fast.
     """
     flags = settings.flags
     args = list(flags.common)
-    args += flags.fast if settings.fast else flags.optimized
+    args += flags.fast if (settings.fast if fast is None else fast) else flags.optimized
     if variant == "freethreaded":
         args += flags.free_threaded
     elif variant != "default":

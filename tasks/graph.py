@@ -8,7 +8,7 @@ from typing import Iterator
 
 from doit.tools import config_changed
 
-from . import images, steps
+from . import emulation, images, steps
 from .config import Settings
 from .plan import Build, Layout, builds
 
@@ -86,7 +86,7 @@ def image_tasks(settings: Settings, layout: Layout, cleaning: Cleaning) -> Itera
             "targets": [str(layout.image_stamp(distro))],
             # no Docker call here: an up-to-date run needs no daemon (a deleted image makes the next step
             # that needs it stop with a one-line fix, see runner.run)
-            "uptodate": [config_changed({"recipe": recipe.digest})],
+            "uptodate": [config_changed({"recipe": recipe.digest, "docker_host": distro.docker_host})],
             "clean": [(steps.clean_image, [distro, layout, recipe.tag])] if cleaning.images else [],
         }
 
@@ -145,7 +145,7 @@ def validate_task(build: Build) -> dict:
 
 
 def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
-    all_builds = builds(settings, layout)
+    all_builds = builds(settings, layout, emulation.default_engine_arch())
     for basename in ("configure", "compile", "configure_ft", "compile_ft", "package", "validate"):
         if settings.free_threaded or not basename.endswith("_ft"):
             yield _group(basename)
@@ -172,7 +172,7 @@ def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
 
 def repo_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
     yield _group("repo")
-    all_builds = builds(settings, layout)
+    all_builds = builds(settings, layout, emulation.default_engine_arch())
     for distro in {d.name: d for d in settings.distros}.values():
         debs = [str(p) for b in all_builds if b.distro.name == distro.name for p in b.deb_files()]
         yield {

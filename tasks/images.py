@@ -102,9 +102,9 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
     import requests
 
     stamp.unlink(missing_ok=True)
-    engine = docker_env.client()
+    distro = recipe_.distro
+    engine = docker_env.client(distro.docker_host)
     try:
-        distro = recipe_.distro
         local = engine.api.base_url.startswith("http+docker://localhost")  # a unix socket on this machine
         mode = emulation.check(distro.name, distro.arch, engine.info().get("Architecture", ""), local)
         if mode == "emulated":

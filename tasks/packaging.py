@@ -30,7 +30,7 @@ def render(template: str, values: dict[str, str]) -> str:
 
 
 def template_values(build: Build, date_epoch: float) -> dict[str, str]:
-    optimized = "fast build, no PGO or LTO" if build.settings.fast else "PGO and LTO"
+    optimized = "fast build, no PGO or LTO" if build.fast else "PGO and LTO"
     return {
         "PACKAGE_MAIN": build.package_main,
         "PACKAGE_FT": build.package_ft,
@@ -57,7 +57,7 @@ def package_values_for(build: Build, package: str) -> dict[str, str]:
 def override_templates(build: Build, package: str) -> list[str]:
     """The lintian override snippets that apply to one package (no override without its reason)."""
     names = ["lintian-overrides.in"]
-    if package == build.package_main and not build.settings.fast:
+    if package == build.package_main and not build.fast:
         names.append("lintian-overrides-tests.in")
     return names
 
@@ -99,7 +99,8 @@ def install_step(build: Build, image: str, variant: str) -> Step:
               Mount(pkg_dir(build), "/pkg", read_only=False))
     return Step(name=f"package:{build.key}", image=image,
                 log=layout.logs / f"package-install-{variant}-{build.key}.log",
-                project_id=layout.project_id, mounts=mounts, command=("bash", "/pb/steps/install.sh", variant))
+                project_id=layout.project_id, mounts=mounts, command=("bash", "/pb/steps/install.sh", variant),
+                docker_host=build.distro.docker_host)
 
 
 def debuild_step(build: Build, image: str) -> Step:
@@ -112,7 +113,7 @@ def debuild_step(build: Build, image: str) -> Step:
                 mounts=(Mount(layout.root / "docker" / "steps", "/pb/steps"),
                         Mount(pkg_dir(build), "/pkg", read_only=False)),
                 environment={"PB_PACKAGES": " ".join(pairs)},
-                command=("bash", "/pb/steps/debuild.sh"))
+                command=("bash", "/pb/steps/debuild.sh"), docker_host=build.distro.docker_host)
 
 
 def outputs(build: Build) -> list[str]:

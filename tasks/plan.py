@@ -57,6 +57,12 @@ class Layout:
         dependencies or flags share it (ccache hashes the preprocessed input, so sharing is safe)."""
         return self.cache / "ccache" / f"{distro.family}-{distro.codename}-{distro.arch}"
 
+    @staticmethod
+    def ccache_volume(distro: Distro) -> str:
+        """The same cache on an engine reached through docker_host: a named volume there, shared by every
+        checkout that builds on that engine."""
+        return f"python-builder-ccache-{distro.family}-{distro.codename}-{distro.arch}"
+
 
 @dataclass(frozen=True)
 class Build:
@@ -66,10 +72,26 @@ class Build:
     distro: Distro
     settings: Settings
     layout: Layout
+    local_arch: str | None = None  # Debian arch of the default engine's machine, when known (see emulated)
 
     @property
     def key(self) -> str:
         return f"{self.version}-{self.distro.name}"
+
+    @property
+    def emulated(self) -> bool:
+        """Known to run under QEMU: the default engine is this machine and its architecture differs."""
+        return bool(self.local_arch) and self.distro.docker_host is None and self.distro.arch != self.local_arch
+
+    @property
+    def fast(self) -> bool:
+        """FAST_BUILD on the command line wins; then the entry's own `fast`; an emulated build is FAST
+        unless asked (PGO training under QEMU takes hours); else build.fast."""
+        if self.settings.fast_forced:
+            return self.settings.fast
+        if self.distro.fast is not None:
+            return self.distro.fast
+        return True if self.emulated else self.settings.fast
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -103,10 +125,10 @@ class Build:
     @property
     def profile_task(self) -> str:
         """PROFILE_TASK for make: only optimized builds train a profile."""
-        return "" if self.settings.fast else self.settings.flags.profile_task
+        return "" if self.fast else self.settings.flags.profile_task
 
     def configure_args(self, variant: str) -> tuple[str, ...]:
-        return configure_args(self.settings, self.distro, self.version, variant)
+        return configure_args(self.settings, self.distro, self.version, variant, self.fast)
 
     @property
     def build_dir(self) -> Path:
@@ -126,7 +148,7 @@ class Build:
     def profile_stamp(self, variant: str) -> Path | None:
         """CPython's record that the PGO training ran (optimized builds): the profile data is kept beside it
         in the tree, so `make install` and later compiles never profile again while it exists."""
-        return None if self.settings.fast else self.variant_dir(variant) / "profile-run-stamp"
+        return None if self.fast else self.variant_dir(variant) / "profile-run-stamp"
 
     def compiling_marker(self, variant: str) -> Path:
         """Exists while a compile runs, and after one that did not finish."""
@@ -169,5 +191,5 @@ class Build:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}.validation.json"
 
 
-def builds(settings: Settings, layout: Layout) -> tuple[Build, ...]:
-    return tuple(Build(v, d, settings, layout) for v in settings.versions for d in settings.distros)
+def builds(settings: Settings, layout: Layout, local_arch: str | None = None) -> tuple[Build, ...]:
+    return tuple(Build(v, d, settings, layout, local_arch) for v in settings.versions for d in settings.distros)

@@ -44,7 +44,8 @@ def make_repo(distro: Distro, layout: Layout, run=runner.run) -> dict:
     run(runner.Step(name=f"repo:{distro.name}", image=tag, log=layout.logs / f"repo-{distro.name}.log",
                     project_id=layout.project_id, command=("bash", "/pb/steps/repo.sh"),
                     mounts=(runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
-                            runner.Mount(dist, "/dist", read_only=False))))
+                            runner.Mount(dist, "/dist", read_only=False)),
+                    docker_host=distro.docker_host))
     write_text_atomic(release, release_text(dist, distro, time.time()))
     line = f"deb [trusted=yes] file:{dist} ./"
     print(f"apt repository ready; add to /etc/apt/sources.list.d/python-builder.list:\n  {line}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from . import docker_env, locking
+from . import docker_env, locking, transfer
 from .errors import UserError
 
 LOG_TAIL_LINES = 25
@@ -24,6 +24,9 @@ class Mount:
     host: Path
     container: str
     read_only: bool = True
+    # On an engine reached through a distro's docker_host, this named volume (on that engine) stands in for
+    # `host` instead of copying it in and out: for caches that stay with the engine (ccache).
+    volume: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class Step:
     network: str = "none"  # hermetic unless a step needs the network
     user: str | None = None  # default: the invoking user's uid:gid
     workdir: str = "/"
+    # The distro's docker_host: the step runs on that engine, and its mounts travel as tar streams (see
+    # tasks/transfer.py). None: the default engine, with bind mounts.
+    docker_host: str | None = None
 
 
 def container_name(project_id: str, step_name: str) -> str:
@@ -84,7 +90,7 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _remove_container(engine, name: str) -> None:
+def _remove_container(engine, name: str, docker_host: str | None = None) -> None:
     """Remove the step's container, by name (also when an interrupt hit before `create` returned).
 
     A second Ctrl-C cannot cut this short, and a connection the interrupt left broken is replaced by a
@@ -95,7 +101,7 @@ def _remove_container(engine, name: str) -> None:
         last = None
         for attempt in range(3):
             try:
-                client = engine if attempt == 0 else docker_env.client()
+                client = engine if attempt == 0 else docker_env.client(docker_host)
                 client.containers.get(name).remove(force=True)
                 return
             except docker.errors.NotFound:
@@ -121,16 +127,83 @@ def _killed_from_outside(step: Step, status: int, engine) -> None:
                     f"of memory; see the log {step.log}, check `docker info`, and run doit again")
 
 
+def _docker_mounts(step: Step) -> list:
+    """Bind mounts for the default engine; for a docker_host, only the named volumes (the rest is copied)."""
+    import docker
+
+    if step.docker_host is None:
+        return [docker.types.Mount(target=m.container, source=str(m.host), type="bind", read_only=m.read_only)
+                for m in step.mounts]
+    return [docker.types.Mount(target=m.container, source=m.volume, type="volume") for m in step.mounts if m.volume]
+
+
+def _copied(step: Step) -> tuple[Mount, ...]:
+    return () if step.docker_host is None else tuple(m for m in step.mounts if not m.volume)
+
+
+def _owner(step: Step) -> tuple[int, int]:
+    uid, gid = (step.user or docker_env.user_spec()).split(":")
+    return int(uid), int(gid)
+
+
+def prepare_volumes(engine, step: Step) -> None:
+    """Create the step's named volumes that do not exist yet, owned by the step's user (a new volume is
+    root's): a one-off root container changes the owner (argv, no shell)."""
+    import docker
+
+    for m in step.mounts:
+        if not (step.docker_host and m.volume):
+            continue
+        try:
+            engine.volumes.get(m.volume)
+            continue
+        except docker.errors.NotFound:
+            pass
+        engine.volumes.create(m.volume, labels={docker_env.LABEL_PROJECT: "shared"})
+        name = container_name(step.project_id, f"{step.name}-volume")
+        try:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.containers.get(name).remove(force=True)
+            helper = engine.containers.create(
+                step.image, ["chown", "{}:{}".format(*_owner(step)), m.container], name=name, user="0:0",
+                network_mode="none", mounts=[docker.types.Mount(target=m.container, source=m.volume, type="volume")],
+                labels={docker_env.LABEL_PROJECT: step.project_id, docker_env.LABEL_STEP: step.name})
+            helper.start()
+            if helper.wait().get("StatusCode", 1) != 0:
+                raise UserError(f"{step.name}: could not prepare the volume {m.volume} on {step.docker_host}")
+        finally:
+            _remove_container(engine, name, step.docker_host)
+
+
+def send_mounts(container, step: Step) -> None:
+    """Copy the step's directories into the created container (docker_host engines)."""
+    pairs = [(m.host, m.container) for m in _copied(step)]
+    if not pairs:
+        return
+    archive = transfer.pack(pairs, step.log.parent, *_owner(step))
+    try:
+        with open(archive, "rb") as data:
+            container.put_archive("/", data)
+    finally:
+        archive.unlink(missing_ok=True)
+
+
+def fetch_mounts(container, step: Step) -> None:
+    """Bring the writable directories back from the finished container (docker_host engines)."""
+    for m in _copied(step):
+        if not m.read_only:
+            chunks, _ = container.get_archive(m.container)
+            transfer.receive(chunks, m.host, m.container, step.name, signals_held)
+
+
 def run(step: Step, engine=None) -> None:
     """Run `step`; a non-zero exit raises UserError after printing the log's last lines."""
     import docker
     import requests
     import urllib3
 
-    engine = engine or docker_env.client()
+    engine = engine or docker_env.client(step.docker_host)
     step.log.parent.mkdir(parents=True, exist_ok=True)
-    mounts = [docker.types.Mount(target=m.container, source=str(m.host), type="bind", read_only=m.read_only)
-              for m in step.mounts]
     for m in step.mounts:
         if not m.host.exists():
             raise UserError(f"{step.name}: {m.host} is missing; run `doit forget {step.name}` and doit again")
@@ -140,12 +213,14 @@ def run(step: Step, engine=None) -> None:
         try:
             with contextlib.suppress(docker.errors.NotFound):
                 engine.containers.get(name).remove(force=True)
+            prepare_volumes(engine, step)
             container = engine.containers.create(
                 step.image, list(step.command), name=name, user=step.user or docker_env.user_spec(),
-                environment={**BASE_ENVIRONMENT, **step.environment}, mounts=mounts, network_mode=step.network,
-                working_dir=step.workdir, labels={docker_env.LABEL_PROJECT: step.project_id,
-                                                  docker_env.LABEL_STEP: step.name},
+                environment={**BASE_ENVIRONMENT, **step.environment}, mounts=_docker_mounts(step),
+                network_mode=step.network, working_dir=step.workdir,
+                labels={docker_env.LABEL_PROJECT: step.project_id, docker_env.LABEL_STEP: step.name},
             )
+            send_mounts(container, step)
             container.start()
             with open(step.log, "w", encoding="utf-8", errors="replace") as log:
                 for chunk in container.logs(stream=True, follow=True):
@@ -153,6 +228,8 @@ def run(step: Step, engine=None) -> None:
                     log.write(text)
                     sys.stdout.write(text)
             status = container.wait().get("StatusCode", 1)
+            if status == 0:
+                fetch_mounts(container, step)
         except docker.errors.ImageNotFound:
             raise UserError(f"{step.name}: image {step.image} is gone (removed from Docker since it was built); "
                             "run `doit forget image` and doit again to rebuild it")
@@ -160,7 +237,7 @@ def run(step: Step, engine=None) -> None:
                 ConnectionError) as error:
             raise docker_env.docker_error(f"running {step.name}", error)
         finally:
-            _remove_container(engine, name)
+            _remove_container(engine, name, step.docker_host)
     if status in KILLED_STATUSES:
         _killed_from_outside(step, status, engine)
     if status != 0:

@@ -19,7 +19,6 @@ from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build, Layout
 
 STEP_SCRIPTS = ("configure.sh", "compile.sh", "install.sh", "debuild.sh")
-CCACHE_MAX_SIZE = "5G"
 
 
 def step_name(step: str, variant: str) -> str:
@@ -84,7 +83,8 @@ def image(build_settings, distro, layout: Layout) -> dict:
 
 
 def _tree_step(build: Build, step: str, variant: str, command: tuple[str, ...], image: str,
-               environment: dict | None = None, extra: tuple[runner.Mount, ...] = ()) -> runner.Step:
+               environment: dict | None = None, extra: tuple[runner.Mount, ...] = (),
+               network: str = "none") -> runner.Step:
     """A step that works in one variant's build tree: sources read-only at /src, the tree at /build."""
     layout = build.layout
     name = f"{step_name(step, variant)}:{build.key}"
@@ -94,6 +94,7 @@ def _tree_step(build: Build, step: str, variant: str, command: tuple[str, ...], 
         mounts=(runner.Mount(build.variant_src(variant), "/src", read_only=False),
                 runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
                 runner.Mount(build.variant_dir(variant), "/build", read_only=False), *extra),
+        docker_host=build.distro.docker_host, network=network,
     )
 
 
@@ -117,18 +118,31 @@ def configure(build: Build, variant: str) -> dict:
     return record
 
 
-CCACHE_STAT = re.compile(r"^\s*(Hits|Misses|Cacheable calls|Direct|Preprocessed):\s+(\d+)", re.M)
+CCACHE_STAT = re.compile(r"^\s*(Hits|Misses|Errors|Timeouts|Cacheable calls|Direct|Preprocessed):\s+(\d+)", re.M)
+
+
+def _stats(text: str) -> dict:
+    stats: dict = {}
+    for match in CCACHE_STAT.finditer(text):
+        stats.setdefault(match.group(1).lower().replace(" ", "_"), int(match.group(2)))
+    return stats
 
 
 def ccache_summary(log_text: str) -> dict:
-    """Hits and misses from `ccache --show-stats` at the end of a compile log."""
+    """Hits and misses from `ccache --show-stats` at the end of a compile log; with remote storage
+    configured, its own hits and misses (results found on the shared cache) under "remote"."""
     section = log_text.rsplit("python-builder: ccache statistics", 1)[-1]
-    stats = {}
-    for match in CCACHE_STAT.finditer(section):
-        stats.setdefault(match.group(1).lower().replace(" ", "_"), int(match.group(2)))
+    overall, _, remote_text = section.partition("Remote storage:")
+    stats = _stats(overall.split("Local storage:", 1)[0])
     hits, misses = stats.get("hits", 0), stats.get("misses", 0)
     if hits + misses:
         stats["hit_rate"] = round(hits / (hits + misses), 3)
+    remote = _stats(remote_text)
+    if remote:
+        looked_up = remote.get("hits", 0) + remote.get("misses", 0)
+        if looked_up:
+            remote["hit_rate"] = round(remote.get("hits", 0) / looked_up, 3)
+        stats["remote"] = remote
     return stats
 
 
@@ -153,14 +167,19 @@ def compile_(build: Build, variant: str) -> dict:
     marker = build.compiling_marker(variant)
     interrupted = marker.exists()
     marker.touch()
-    engine = docker_env.client()
+    engine = docker_env.client(build.distro.docker_host)
     jobs = build.settings.jobs or docker_env.cpu_count(engine)
+    settings = build.settings.ccache
     step = _tree_step(
         build, "compile", variant, ("bash", "/pb/steps/compile.sh"), _image_tag(layout, build),
-        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": CCACHE_MAX_SIZE,
+        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": settings.max_size,
                      "PB_CLEAN_FIRST": "1" if interrupted else "",
+                     **({"CCACHE_REMOTE_STORAGE": settings.remote_storage} if settings.remote_storage else {}),
                      **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
-        extra=(runner.Mount(ccache, "/ccache", read_only=False),))
+        extra=(runner.Mount(ccache, "/ccache", read_only=False, volume=layout.ccache_volume(build.distro)),),
+        # a shared cache is reached over the network (the host's: a server on its loopback works too);
+        # otherwise the compile is hermetic
+        network="host" if settings.remote_storage else "none")
     runner.run(step, engine)
     log = step.log
     log_text = log.read_text(errors="replace")
@@ -172,8 +191,11 @@ def compile_(build: Build, variant: str) -> dict:
                             f"see the log {log}")
         record["profile_data_files"] = sum(1 for _ in build.variant_dir(variant).rglob("*.gcda"))
     if record["ccache"].get("hit_rate") is not None:
+        remote = record["ccache"].get("remote")
+        shared = (f"; remote storage: {remote.get('hits', 0)} hits, {remote.get('misses', 0)} misses"
+                  if remote else "")
         print(f"ccache: {record['ccache']['hits']} hits, {record['ccache']['misses']} misses "
-              f"({record['ccache']['hit_rate']:.0%})", file=sys.stderr)
+              f"({record['ccache']['hit_rate']:.0%}){shared}", file=sys.stderr)
     record = _timed(record, started)
     write_json_atomic(stamp, _finished(record))
     marker.unlink()
@@ -186,7 +208,7 @@ def compile_(build: Build, variant: str) -> dict:
 @user_errors
 def package(build: Build) -> dict:
     started = time.monotonic()
-    engine = docker_env.client()
+    engine = docker_env.client(build.distro.docker_host)
     image_tag = _image_tag(build.layout, build)
     build.manifest.unlink(missing_ok=True)
     summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine))
@@ -226,7 +248,7 @@ def clean_image(distro, layout: Layout, tag: str) -> None:
     """`doit clean image:<distro>`: the build image (only when asked for by name or --all)."""
     layout.image_stamp(distro).unlink(missing_ok=True)
     try:
-        docker_env.client().images.remove(tag, force=True)
+        docker_env.client(distro.docker_host).images.remove(tag, force=True)
         print(f"removed image {tag}")
     except Exception as error:  # noqa: BLE001 - nothing to remove, or no daemon: the stamp is gone anyway
         print(f"image {tag} not removed: {' '.join(str(error).split())[:120]}")

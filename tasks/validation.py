@@ -248,7 +248,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
     checks += _system_library_checks(facts, build)
     rpaths = sorted(elf.get("rpath", {}))
     checks.append(Check("no RPATH/RUNPATH", not rpaths, "none" if not rpaths else " ".join(rpaths)))
-    if not build.settings.fast:
+    if not build.fast:
         evidence = facts.get("build_log_optimizations", {})
         for variant in build.variants:
             found = evidence.get(variant, {})
@@ -344,6 +344,7 @@ def validate(build: Build) -> dict:
             mounts=(runner.Mount(build.dist_dir, "/debs"),
                     runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
                     runner.Mount(work, "/out", read_only=False)),
+            docker_host=build.distro.docker_host,
         ))
         runner.run(runner.Step(
             name=f"validate:{build.key}", image=base, log=layout.logs / f"validate-{build.key}.log",
@@ -353,10 +354,11 @@ def validate(build: Build) -> dict:
                          "PB_PKG_MAIN": build.package_main,
                          "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
                          "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
-                         "PB_SMOKE_TESTS": "" if build.settings.fast else " ".join(SMOKE_TESTS)},
+                         "PB_SMOKE_TESTS": "" if build.fast else " ".join(SMOKE_TESTS)},
             mounts=(runner.Mount(build.dist_dir, "/debs"),
                     runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
                     runner.Mount(work, "/out", read_only=False)),
+            docker_host=build.distro.docker_host,
         ))
         facts = read_facts(work, build)
     finally:

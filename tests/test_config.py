@@ -73,6 +73,14 @@ BAD_CASES = [
     (lambda d: d["sources"].update(order=["ftp"]), ["sources.order"]),
     (lambda d: d["sources"].update(url_templates=["https://example.invalid/{nope}"]), ["{version}"]),
     (lambda d: d["sources"].update(url_templates=["https://x.invalid/$(id)"]), ["URL template"]),
+    (lambda d: d["distros"]["trixie"].update(docker_host="http://farm1:2375"), ["distros.trixie.docker_host"]),
+    (lambda d: d["distros"]["trixie"].update(docker_host="tcp://farm1"), ["docker_host", "tcp://host:port"]),
+    (lambda d: d["distros"]["trixie"].update(docker_host="ssh://u@h; id"), ["docker_host"]),
+    (lambda d: d["distros"]["trixie"].update(fast="yes"), ["distros.trixie.fast", "expected bool"]),
+    (lambda d: d.update(ccache={"remote_storage": "redis://h:6379 $(id)"}), ["ccache.remote_storage"]),
+    (lambda d: d.update(ccache={"remote_storage": "ftp://h"}), ["ccache.remote_storage"]),
+    (lambda d: d.update(ccache={"max_size": "lots"}), ["ccache.max_size"]),
+    (lambda d: d.update(ccache={"remote": "redis://h"}), ["ccache", "unknown key 'remote'"]),
 ]
 
 

@@ -27,6 +27,17 @@ def test_ccache_summary():
     assert stats["hits"] == 200 and stats["misses"] == 69 and stats["direct"] == 190
     assert stats["hit_rate"] == round(200 / 269, 3)
     assert ccache_summary("no statistics here") == {}
+    assert "remote" not in stats
+
+
+def test_ccache_summary_with_remote_storage():
+    remote_log = LOG.replace("  Hits:            200 / 269 (74.35%)\n  Misses:           69 / 269 (25.65%)\n", "", 1)
+    remote_log += "  Hits:             10 / 269 ( 3.72%)\n  Misses:          259 / 269 (96.28%)\n"
+    remote_log += "Remote storage:\n  Hits:            190 / 259 (73.36%)\n  Misses:           69 / 259 (26.64%)\n"
+    remote_log += "  Errors:            0\n"
+    stats = ccache_summary(remote_log)
+    assert stats["hits"] == 200 and stats["misses"] == 69  # the overall outcome, not the local section's
+    assert stats["remote"] == {"hits": 190, "misses": 69, "errors": 0, "hit_rate": round(190 / 259, 3)}
 
 
 def test_toolchain():
@@ -92,9 +103,9 @@ def test_container_removal_retries_with_a_fresh_client_and_reports_failure(monke
             return Container(self.ok)
 
     runner._remove_container(Engine(exists=False), "pb-x-compile")  # never created: nothing to do
-    monkeypatch.setattr(docker_env, "client", lambda: Engine(ok=True))
+    monkeypatch.setattr(docker_env, "client", lambda host=None: Engine(ok=True))
     runner._remove_container(Engine(ok=False), "pb-x-compile")  # the interrupted connection fails
     assert removed == [True]
-    monkeypatch.setattr(docker_env, "client", lambda: Engine(ok=False))
+    monkeypatch.setattr(docker_env, "client", lambda host=None: Engine(ok=False))
     runner._remove_container(Engine(ok=False), "pb-x-compile")
     assert "could not remove container pb-x-compile (broken connection)" in capsys.readouterr().err

@@ -2,7 +2,8 @@
 # compile step: make in the configured build directory, with ccache statistics around it.
 # Environment: PB_JOBS (make -j), PROFILE_TASK (optional, the PGO training workload),
 #              PB_CLEAN_FIRST (non-empty after an interrupted compile: `make clean` first),
-#              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE.
+#              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE, CCACHE_REMOTE_STORAGE (optional:
+#              a shared cache, e.g. redis://host:6379; ccache reads it from the environment).
 set -euo pipefail
 cd /build
 make_args=(-j"${PB_JOBS:?}")
