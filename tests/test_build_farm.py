@@ -14,9 +14,8 @@ import pytest
 
 from tasks import config, emulation, runner, transfer
 from tasks.errors import UserError
-from tasks.plan import Build, Layout, builds
+from tasks.plan import Layout, builds
 from tasks.steps import _tree_step
-from tasks.versions import Version
 
 
 def load(data, **variables):

@@ -91,6 +91,32 @@ def project(docker_engine):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def derived_project(project: Path, prefix: str, config_text: str | None = None) -> Path:
+    """A fresh copy of the e2e project (new checkout path, so its own images and containers) with the e2e
+    config (or `config_text`) and a copy of the warm compiler cache; remove it with `discard`."""
+    import shutil
+    import tempfile
+
+    from tests.conftest import copy_project
+
+    fresh = copy_project(Path(tempfile.mkdtemp(prefix=prefix)) / "python-builder")
+    (fresh / "config.toml").write_text(config_text or (project / "config.toml").read_text())
+    shutil.copytree(project / "cache" / "ccache", fresh / "cache" / "ccache", symlinks=True)
+    return fresh
+
+
+def discard(fresh: Path) -> None:
+    import shutil
+    if not os.environ.get("PB_KEEP_E2E"):
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+
+
+def local_downloads(project: Path) -> str:
+    """The e2e config, taking tarballs from the first build's downloads only."""
+    downloads = project / "cache" / "downloads"
+    return (project / "config.toml").read_text().replace("local_dirs = []", f'local_dirs = ["{downloads}"]', 1)
+
+
 @pytest.fixture(scope="session")
 def first_build(project):
     """The cold FAST build of 3.13.15 with both interpreters, from an empty cache."""

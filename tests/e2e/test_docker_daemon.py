@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from tasks.plan import Layout
-from tests.e2e.conftest import BackgroundDoit, executed, run_doit
+from tests.e2e.conftest import BackgroundDoit, derived_project, discard, executed, local_downloads, run_doit
 
 pytestmark = pytest.mark.e2e
 
@@ -30,16 +28,9 @@ ARGS = ("build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie", "FAST_BUILD=true", "
 @pytest.fixture(scope="module")
 def daemon_project(project, first_build):
     """A fresh copy of the e2e project, with the downloaded tarball and the warm compiler cache."""
-    from tests.conftest import copy_project
-
-    fresh = copy_project(Path(tempfile.mkdtemp(prefix="pb-e2e-daemon-")) / "python-builder")
-    downloads = project / "cache" / "downloads"
-    text = (project / "config.toml").read_text().replace("local_dirs = []", f'local_dirs = ["{downloads}"]', 1)
-    (fresh / "config.toml").write_text(text)
-    shutil.copytree(project / "cache" / "ccache", fresh / "cache" / "ccache", symlinks=True)
+    fresh = derived_project(project, "pb-e2e-daemon-", local_downloads(project))
     yield fresh
-    if not os.environ.get("PB_KEEP_E2E"):
-        shutil.rmtree(fresh.parent, ignore_errors=True)
+    discard(fresh)
 
 
 def files_and_sizes(deb: Path) -> list[tuple[str, str]]:

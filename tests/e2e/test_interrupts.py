@@ -24,7 +24,6 @@ import json
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ import pytest
 from tasks import config as config_mod
 from tasks.plan import Layout, builds
 from tasks.versions import Version
-from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS, BackgroundDoit, executed, run_doit
+from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS, BackgroundDoit, derived_project, discard, executed, run_doit
 
 pytestmark = pytest.mark.e2e
 
@@ -86,23 +85,17 @@ class _Throttled:
 @pytest.fixture(scope="module")
 def walk(project, first_build, docker_engine):
     """A fresh copy of the e2e project whose tarball comes only from the throttled local server."""
-    from tests.conftest import copy_project
-
     tarball = (project / "cache" / "downloads" / f"Python-{VERSION}.tar.xz").read_bytes()
     server = _Throttled(tarball)
-    fresh = copy_project(Path(tempfile.mkdtemp(prefix="pb-e2e-walk-")) / "python-builder")
     text = (project / "config.toml").read_text()  # the e2e config (maintainer, bundles), other sources
     text = text.replace('url_templates = ["https://www.python.org/ftp/python/{folder}/Python-{version}.tar.xz"]',
                         f'url_templates = ["http://127.0.0.1:{server.port}/Python-{{version}}.tar.xz"]')
     text = text.replace('order = ["local", "url", "mirror", "debian-archive"]', 'order = ["url"]')
-    (fresh / "config.toml").write_text(text)
     # a warm compiler cache keeps the compiles short: they are interrupted, not measured
-    import shutil
-    shutil.copytree(project / "cache" / "ccache", fresh / "cache" / "ccache", symlinks=True)
+    fresh = derived_project(project, "pb-e2e-walk-", text)
     yield fresh
     server.httpd.shutdown()
-    if not os.environ.get("PB_KEEP_E2E"):
-        shutil.rmtree(fresh.parent, ignore_errors=True)
+    discard(fresh)
 
 
 def targets(project: Path, step: str) -> list[Path]:
