@@ -17,8 +17,10 @@ def client(docker_host: str | None = None):
 
     try:
         if docker_host:
-            # ssh:// goes through the system's ssh client (keys, agent, known_hosts as the user has them)
-            engine = docker.DockerClient(base_url=docker_host, timeout=600,
+            # ssh:// goes through the system's ssh client (keys, agent, known_hosts as the user has them);
+            # tcp:// takes TLS settings from DOCKER_TLS_VERIFY / DOCKER_CERT_PATH, as the docker CLI does
+            tls = docker.utils.kwargs_from_env().get("tls") if docker_host.startswith("tcp://") else None
+            engine = docker.DockerClient(base_url=docker_host, timeout=600, tls=tls or False,
                                          use_ssh_client=docker_host.startswith("ssh://"))
             engine.ping()  # DockerClient connects lazily: fail here, with the host named
             return engine
