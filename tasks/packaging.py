@@ -133,6 +133,15 @@ def link_config_static_library(stage: Path, build: Build, variant: str) -> None:
             copy.symlink_to(f"../../libpython{mm}.a")
 
 
+def check_architecture(record: Path, build: Build) -> None:
+    """The container's dpkg architecture (what debhelper built for) must be the entry's `arch`."""
+    built = record.read_text().strip() if record.is_file() else "unknown"
+    if built != build.distro.arch:
+        raise UserError(f"package:{build.key}: the build container makes {built} packages, but "
+                        f"distros.{build.distro.name}.arch is {build.distro.arch}: its image has the wrong "
+                        f"architecture; run `doit clean image:{build.distro.name} CLEAN_IMAGES=true` and build again")
+
+
 def package(build: Build, image: str, run) -> dict:
     """Run the whole package step; `run(step)` runs a container step. Returns a summary."""
     work = pkg_dir(build)
@@ -156,6 +165,7 @@ def package(build: Build, image: str, run) -> dict:
     patchlevel = build.layout.source_dir(build.version) / "Include" / "patchlevel.h"
     render_debian_dir(build, build.layout.root / "debian", work / "src" / "debian", patchlevel.stat().st_mtime)
     run(debuild_step(build, image))
+    check_architecture(work / "architecture", build)
     produced = outputs(build)
     missing = [name for name in produced if not (work / name).is_file()]
     if missing:

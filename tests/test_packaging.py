@@ -91,3 +91,17 @@ def test_lintian_overrides_only_where_they_apply(config_data, root, tmp_path):
     # every override line carries a comment above its block
     for line_block in main.split("\n#"):
         assert line_block.lstrip("#").strip()
+
+
+def test_packages_must_have_the_entry_architecture(config_data, root, tmp_path):
+    from tasks.errors import UserError
+    from tasks.packaging import check_architecture
+
+    record = tmp_path / "architecture"
+    record.write_text("amd64\n")
+    check_architecture(record, make_build(config_data, root))  # trixie is amd64
+    arm64 = make_build(config_data, root, DISTRO="rpios-trixie")
+    with pytest.raises(UserError, match="makes amd64 packages, but distros.rpios-trixie.arch is arm64"):
+        check_architecture(record, arm64)
+    with pytest.raises(UserError, match="makes unknown packages"):
+        check_architecture(tmp_path / "missing", arm64)
