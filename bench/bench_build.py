@@ -5,6 +5,10 @@
   micro-rebuild      then 3.13.15 in the same copy: the 3.13.5 -> 3.13.15 micro-version rebuild (warm ccache)
   noop               then `doit build` again with nothing changed
   cold-fast-both     FAST build of 3.13.15 with the free-threaded interpreter, in a second empty copy
+  ft-flag-change     then a free-threaded-only configure flag added: counts the default-variant steps that
+                     re-ran (must be 0)
+  micro-rebuild-cold with --cold-micro: 3.13.5, then 3.13.15 after emptying cache/ccache, in a third copy
+                     (the micro-version rebuild without the compiler cache)
 
 The build image is cached by Docker across copies (same recipe), so "cold" means an empty cache/
 (downloads, build trees, ccache) with the image already built; the image step's own time is in the table.
@@ -54,9 +58,23 @@ def measure(name: str, project: Path, *args: str) -> dict:
     return row
 
 
+DEFAULT_VARIANT_STEPS = re.compile(r"^\.  (configure|compile):", re.M)
+FT_FLAG = "--with-computed-gotos"  # gcc's default anyway: a real configure change with the same code
+
+
+def add_ft_flag(project: Path) -> None:
+    config = project / "config.toml"
+    text = config.read_text()
+    old = 'free_threaded = ["--disable-gil", "--with-ensurepip=no"]'
+    if old not in text:
+        sys.exit("config.toml: flags.free_threaded is not the shipped value; cannot run ft-flag-change")
+    config.write_text(text.replace(old, f'free_threaded = ["--disable-gil", "--with-ensurepip=no", "{FT_FLAG}"]'))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
+    parser.add_argument("--cold-micro", action="store_true", help="also measure the micro rebuild without ccache")
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     common = ("DISTRO=trixie", "FAST_BUILD=true")
@@ -68,6 +86,18 @@ def main() -> None:
         rows.append(measure("noop", first, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=false", *common))
         second = copy_project(scratch / "b")
         rows.append(measure("cold-fast-both", second, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=true", *common))
+        add_ft_flag(second)
+        row = measure("ft-flag-change", second, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=true", *common)
+        log = (second / "bench.log").read_text().rsplit("===== doit", 1)[-1]
+        row["default_variant_steps_rerun"] = len(DEFAULT_VARIANT_STEPS.findall(log))
+        print(f"{'':<18} default-variant steps re-run: {row['default_variant_steps_rerun']} (must be 0)")
+        rows.append(row)
+        if options.cold_micro:
+            third = copy_project(scratch / "c")
+            measure("cold-fast-nogil", third, "build", "PYTHON_VERSION=3.13.5", "BUILD_NOGIL=false", *common)
+            shutil.rmtree(third / "cache" / "ccache")
+            rows.append(measure("micro-rebuild-cold", third, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=false",
+                                *common))
     finally:
         if not options.keep:
             shutil.rmtree(scratch, ignore_errors=True)
