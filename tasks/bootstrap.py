@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
+import time
 from pathlib import Path
 
 from . import emulation
@@ -67,10 +69,13 @@ def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | No
     mirror = mirror or debian_mirror()
     tag = bootstrap_tag(distro)
     work.mkdir(parents=True, exist_ok=True)
-    rootfs = work / f"{distro.codename}-{distro.arch}"
-    tar_path = work / f"{distro.codename}-{distro.arch}.tar"
-    remove_tree(rootfs)
-    tar_path.unlink(missing_ok=True)
+    for leftover in work.glob(f"{distro.codename}-{distro.arch}-*"):  # a killed run's scratch
+        if time.time() - leftover.stat().st_mtime > 24 * 3600:
+            remove_tree(leftover)
+    # a scratch directory of its own: two engines (doit -n 2) may bootstrap the same release at once
+    scratch = Path(tempfile.mkdtemp(prefix=f"{distro.codename}-{distro.arch}-", dir=work))
+    rootfs = scratch / "rootfs"
+    tar_path = scratch / "rootfs.tar"
     print(f"base image {distro.base_image} is not available and cannot be pulled: "
           f"bootstrapping {distro.codename}/{distro.arch} from {mirror} with {tool}", file=sys.stderr)
     try:
@@ -82,9 +87,7 @@ def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | No
                 archive.add(rootfs, arcname=".")
         _import(engine, distro, tar_path, recipe, tag)
     finally:
-        remove_tree(rootfs)
-        tar_path.unlink(missing_ok=True)
-        tar_path.with_suffix(".context.tar").unlink(missing_ok=True)
+        remove_tree(scratch)
     print(f"imported bootstrapped base image {tag}", file=sys.stderr)
     return tag
 
