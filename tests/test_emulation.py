@@ -54,3 +54,89 @@ def test_missing_emulation_says_how_to_get_it(tmp_path, entry, mounted, words):
 
 def test_a_remote_engine_is_not_judged_by_this_machine(tmp_path):
     assert check("rpios-trixie", "arm64", "x86_64", False, tmp_path / "absent") == "emulated"
+
+
+# --- base images per architecture (a fake engine: which references are asked for, what gets tagged) ---
+
+
+class _Image:
+    def __init__(self, arch):
+        self.attrs = {"Architecture": arch}
+        self.tags = []
+
+    def tag(self, repository, tag):
+        self.tags.append(f"{repository}:{tag}")
+
+
+class _Images:
+    def __init__(self, present, pullable):
+        self.present, self.pullable, self.pulled = present, pullable, []
+
+    def get(self, ref):
+        import docker
+        if ref not in self.present:
+            raise docker.errors.ImageNotFound(ref)
+        return self.present[ref]
+
+    def pull(self, ref, platform):
+        import docker
+        self.pulled.append((ref, platform))
+        if not self.pullable:
+            raise docker.errors.APIError("no registry")
+        image = _Image(platform.split("/")[1])
+        self.present[ref] = image
+        return image
+
+
+class _Engine:
+    def __init__(self, present, pullable=True):
+        self.images = _Images(present, pullable)
+
+
+def _distro(arch):
+    from tasks.config import Distro
+    return Distro("rpios-trixie", "debian:trixie-slim", "Raspberry Pi OS", "trixie", "debian", arch)
+
+
+def test_an_amd64_base_does_not_stand_in_for_arm64(root):
+    from tasks import images
+    from tasks.plan import Layout
+
+    engine = _Engine({"debian:trixie-slim": _Image("amd64")})
+    ref = images.base_image(engine, _distro("arm64"), Layout.for_root(root))
+    assert engine.images.pulled == [("debian:trixie-slim", "linux/arm64")]
+    # pulled for arm64 and tagged per architecture: debian:trixie-slim itself can point at one arch only
+    assert ref == "python-builder/base:debian-trixie-arm64"
+    assert engine.images.present["debian:trixie-slim"].tags == ["python-builder/base:debian-trixie-arm64"]
+    # the amd64 entry still finds its own
+    assert images.base_image(_Engine({"debian:trixie-slim": _Image("amd64")}), _distro("amd64"),
+                             Layout.for_root(root)) == "debian:trixie-slim"
+
+
+def test_a_bootstrapped_base_of_the_right_arch_is_found_again(root):
+    from tasks import images
+    from tasks.plan import Layout
+
+    engine = _Engine({"debian:trixie-slim": _Image("amd64"),
+                      "python-builder/bootstrap:debian-trixie-arm64": _Image("arm64")}, pullable=False)
+    assert images.base_image(engine, _distro("arm64"), Layout.for_root(root)) == \
+        "python-builder/bootstrap:debian-trixie-arm64"
+    assert engine.images.pulled == []
+
+
+def test_bootstrap_commands_name_the_architecture(tmp_path):
+    from tasks.bootstrap import bootstrap_command
+    assert "--architectures=arm64" in bootstrap_command("mmdebstrap", _distro("arm64"), tmp_path / "t.tar", "http://m")
+    assert "--arch=arm64" in bootstrap_command("debootstrap", _distro("arm64"), tmp_path / "r", "http://m")
+
+
+def test_a_foreign_bootstrap_without_arch_test_is_one_line(tmp_path, root, monkeypatch):
+    import shutil as shutil_mod
+
+    from tasks import bootstrap
+    real_which = shutil_mod.which
+    monkeypatch.setattr(bootstrap.shutil, "which", lambda name: None if name == "arch-test" else real_which(name)
+                        or ("/usr/bin/mmdebstrap" if name == "mmdebstrap" else None))
+    with pytest.raises(UserError, match="needs arch-test .*apt-get install arch-test"):
+        bootstrap.bootstrap(None, _distro("arm64"), tmp_path, root / "docker" / "bootstrap" / "Dockerfile",
+                            host_arch="amd64")
