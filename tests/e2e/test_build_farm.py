@@ -68,8 +68,8 @@ def farm(project, first_build, second_engine, redis_url):
     with `doit -n 2`."""
     text = local_downloads(project)
     trixie = text[text.index("[distros.trixie]"):text.index("[distros.forky]")]
+    # the same entry but for its name and engine (the display name is in the changelog: kept equal)
     text = text.replace("[distros.forky]", trixie.replace("[distros.trixie]", "[distros.trixie-farm]").replace(
-        'display = "Debian Trixie"', 'display = "Debian Trixie (build farm)"').replace(
         'arch = "amd64"', f'arch = "amd64"\ndocker_host = "{second_engine.url}"') + "[distros.forky]", 1)
     text = text.replace('remote_storage = ""', f'remote_storage = "{redis_url}"', 1)
     fresh = derived_project(project, "pb-e2e-farm-", text)
