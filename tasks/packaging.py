@@ -6,6 +6,7 @@ import email.utils
 import filecmp
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 from . import freethreaded, tidy
@@ -27,6 +28,29 @@ def render(template: str, values: dict[str, str]) -> str:
     if leftover:
         raise ValueError(f"unrendered placeholder {leftover[0]}")
     return template
+
+
+# Debian policy and lintian: description and changelog lines stay within 80 columns (a long display name,
+# such as "Raspberry Pi OS (trixie, 64-bit)", must not push them over).
+MAX_LINE = 79
+
+
+def wrap_lines(text: str, kind: str) -> str:
+    """Wrap over-long description lines (" text") of a control file, or bullet lines ("  * text") of a
+    changelog, at word boundaries with the indentation each format wants."""
+    out = []
+    for line in text.splitlines():
+        if len(line) <= MAX_LINE:
+            out.append(line)
+        elif kind == "control" and line.startswith(" ") and line.strip() != ".":
+            out += textwrap.wrap(line[1:], MAX_LINE, initial_indent=" ", subsequent_indent=" ",
+                                 break_long_words=False, break_on_hyphens=False)
+        elif kind == "changelog" and line.startswith("  * "):
+            out += textwrap.wrap(line[4:], MAX_LINE, initial_indent="  * ", subsequent_indent="    ",
+                                 break_long_words=False, break_on_hyphens=False)
+        else:
+            out.append(line)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 def template_values(build: Build, date_epoch: float) -> dict[str, str]:
@@ -70,8 +94,8 @@ def render_debian_dir(build: Build, templates: Path, dest: Path, date_epoch: flo
     control = render((templates / "control.in").read_text(), values)
     if build.settings.free_threaded:
         control += render((templates / "control-freethreaded.in").read_text(), values)
-    (dest / "control").write_text(control)
-    (dest / "changelog").write_text(render((templates / "changelog.in").read_text(), values))
+    (dest / "control").write_text(wrap_lines(control, "control"))
+    (dest / "changelog").write_text(wrap_lines(render((templates / "changelog.in").read_text(), values), "changelog"))
     for package in build.packages:
         package_values = {**values, **package_values_for(build, package)}
         for script in ("postinst", "prerm"):

@@ -105,3 +105,21 @@ def test_packages_must_have_the_entry_architecture(config_data, root, tmp_path):
         check_architecture(record, arm64)
     with pytest.raises(UserError, match="makes unknown packages"):
         check_architecture(tmp_path / "missing", arm64)
+
+
+def test_long_display_names_keep_lines_within_80_columns(config_data, root, tmp_path):
+    """lintian's debian-changelog-line-too-long / extended-description-line-too-long (found by the arm64
+    build's validation: "Raspberry Pi OS (trixie, 64-bit)")."""
+    for display in ("Raspberry Pi OS (trixie, 64-bit)", "A" * 40 + " " + "B" * 39):
+        build = make_build(config_data, root, DISTRO="rpios-trixie", OS_DISTRO_DISP=display)
+        render_debian_dir(build, root / "debian", tmp_path / "debian", 0)
+        control = (tmp_path / "debian" / "control").read_text()
+        changelog = (tmp_path / "debian" / "changelog").read_text()
+        described = [l.removeprefix("Description: ") for l in control.splitlines()
+                     if l.startswith((" ", "Description:"))]  # the synopsis itself, and the long description
+        entries = [l for l in changelog.splitlines() if l.startswith("  ")]
+        for line in described + entries:
+            assert len(line) <= 80, line
+        assert display.split()[-1] in control and display.split()[-1] in changelog
+        assert "\n  * CPython 3.13.15 built by python-builder for" in changelog
+        assert all(not line or line[0] in " \t" or ":" in line for line in control.splitlines())
