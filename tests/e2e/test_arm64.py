@@ -69,13 +69,13 @@ def test_arm64_build_is_validated_and_reported(arm64_build):
     manifest = json.loads((dist / f"opt-python3.13_{DEB_VERSION}.json").read_text())
     report = json.loads((dist / f"opt-python3.13_{DEB_VERSION}.validation.json").read_text())
     assert manifest["distro"]["arch"] == "arm64"
-    assert report["passed"] is True, [c for c in report["checks"] if not c.get("passed")]
+    assert report["passed"] is True, [c for c in report["checks"] if not c.get("ok")]
     assert not report["lintian"].get("E") and not report["lintian"].get("W"), report["lintian"]
 
     assert manifest["distro"]["execution"] == ("native" if platform.machine() == "aarch64" else "emulated")
     timing = result.stdout[result.stdout.rfind("python-builder: timing"):].splitlines()
     summary = {"execution": manifest["distro"]["execution"], "step_seconds": manifest["step_seconds"],
-               "timing": timing, "checks": [(c["name"], c["passed"]) for c in report["checks"]],
+               "timing": timing, "checks": [(c["name"], c["ok"]) for c in report["checks"]],
                "lintian": report["lintian"], "sizes": {p.name: p.stat().st_size for p in sorted(dist.glob("*.deb"))}}
     print("\narm64 build summary:\n" + json.dumps(summary, indent=2))
     if os.environ.get("PB_ARM64_RESULTS"):
