@@ -91,7 +91,7 @@ class Build:
             return self.settings.fast
         if self.distro.fast is not None:
             return self.distro.fast
-        return True if self.emulated else self.settings.fast
+        return self.emulated or self.settings.fast
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -122,9 +122,13 @@ CCACHE_STAT = re.compile(r"^\s*(Hits|Misses|Errors|Timeouts|Cacheable calls|Dire
 
 
 def _stats(text: str) -> dict:
+    """The counters of one section of ccache's statistics, with the hit rate when anything was looked up."""
     stats: dict = {}
     for match in CCACHE_STAT.finditer(text):
         stats.setdefault(match.group(1).lower().replace(" ", "_"), int(match.group(2)))
+    looked_up = stats.get("hits", 0) + stats.get("misses", 0)
+    if looked_up:
+        stats["hit_rate"] = round(stats.get("hits", 0) / looked_up, 3)
     return stats
 
 
@@ -134,14 +138,8 @@ def ccache_summary(log_text: str) -> dict:
     section = log_text.rsplit("python-builder: ccache statistics", 1)[-1]
     overall, _, remote_text = section.partition("Remote storage:")
     stats = _stats(overall.split("Local storage:", 1)[0])
-    hits, misses = stats.get("hits", 0), stats.get("misses", 0)
-    if hits + misses:
-        stats["hit_rate"] = round(hits / (hits + misses), 3)
     remote = _stats(remote_text)
     if remote:
-        looked_up = remote.get("hits", 0) + remote.get("misses", 0)
-        if looked_up:
-            remote["hit_rate"] = round(remote.get("hits", 0) / looked_up, 3)
         stats["remote"] = remote
     return stats
 

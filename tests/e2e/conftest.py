@@ -67,28 +67,32 @@ SIGSTORE_BUNDLES = Path(__file__).resolve().parents[2].parent / "shared" / "refe
 FIRST_BUILD_ARGS = ("build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie", "FAST_BUILD=true", "BUILD_NOGIL=true")
 
 
-@pytest.fixture(scope="session")
-def project(docker_engine):
-    """A fresh copy of the project (empty cache/ and dist/), outside pytest's rotating tmp directories;
-    shared by the end-to-end modules, which run in file order (test_build, then test_interrupts)."""
-    import shutil
+def e2e_copy(prefix: str) -> Path:
+    """A fresh copy of the project (empty cache/ and dist/) in its own scratch directory, with a maintainer
+    that has a mail domain, as a user sets it: lintian then runs with no tag suppressed."""
     import tempfile
 
     from tests.conftest import copy_project
 
-    scratch = Path(tempfile.mkdtemp(prefix="pb-e2e-"))
-    project = copy_project(scratch / "python-builder")
+    project = copy_project(Path(tempfile.mkdtemp(prefix=prefix)) / "python-builder")
     config = project / "config.toml"
-    # a maintainer with a mail domain, as a user sets it: lintian then runs with no tag suppressed
     config.write_text(config.read_text().replace(
         'maintainer = "python-builder <python-builder@localhost>"',
         'maintainer = "python-builder CI <ci@python-builder.example.org>"', 1))
+    return project
+
+
+@pytest.fixture(scope="session")
+def project(docker_engine):
+    """A fresh copy of the project (empty cache/ and dist/), outside pytest's rotating tmp directories;
+    shared by the end-to-end modules, which run in file order (test_build, then test_interrupts)."""
+    project = e2e_copy("pb-e2e-")
+    config = project / "config.toml"
     if SIGSTORE_BUNDLES.is_dir():  # python.org's real bundles: the 3.13.5 build then verifies its signature
         config.write_text(config.read_text().replace(
             "bundle_dirs = []", f'bundle_dirs = ["{SIGSTORE_BUNDLES}"]', 1))
     yield project
-    if not os.environ.get("PB_KEEP_E2E"):
-        shutil.rmtree(scratch, ignore_errors=True)
+    discard(project)
 
 
 def derived_project(project: Path, prefix: str, config_text: str | None = None) -> Path:

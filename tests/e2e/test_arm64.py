@@ -11,15 +11,13 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tasks import emulation
-from tests.e2e.conftest import executed, run_doit
+from tests.e2e.conftest import discard, e2e_copy, executed, run_doit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.emulated]
 
@@ -36,19 +34,11 @@ def arm64_build(docker_engine):
         problem = emulation.binfmt_problem("arm64")
         if problem:
             pytest.skip(f"this {host} machine cannot run arm64 containers: {problem}")
-    from tests.conftest import copy_project
-
-    scratch = Path(tempfile.mkdtemp(prefix="pb-e2e-arm64-"))
-    project = copy_project(scratch / "python-builder")
-    config = project / "config.toml"
-    config.write_text(config.read_text().replace(
-        'maintainer = "python-builder <python-builder@localhost>"',
-        'maintainer = "python-builder CI <ci@python-builder.example.org>"', 1))
+    project = e2e_copy("pb-e2e-arm64-")
     result = run_doit(project, "build", f"PYTHON_VERSION={VERSION}", f"DISTRO={DISTRO}", "FAST_BUILD=true",
                       "BUILD_NOGIL=false")
     yield project, result
-    if not os.environ.get("PB_KEEP_E2E"):
-        shutil.rmtree(scratch, ignore_errors=True)
+    discard(project)
 
 
 def test_arm64_build_is_validated_and_reported(arm64_build):
