@@ -30,6 +30,10 @@ PREFIX_PATTERN = re.compile(r"^/[A-Za-z0-9._/-]*\{major_minor\}[A-Za-z0-9._/-]*$
 NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*-$")
 REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9.~]*$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# "off": CPython's own flags only; "dpkg": dpkg-buildflags' CFLAGS/CPPFLAGS/LDFLAGS as they are (its -O2
+# then lands after CPython's -O3); "debian": the distro's hardening the way Debian builds its python3.X
+# (see docker/steps/buildflags.sh).
+HARDENING_MODES = ("off", "dpkg", "debian")
 PROFILE_TASK_PATTERN = re.compile(r"^[A-Za-z0-9 ._=/,:+-]*$")
 IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
 ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
@@ -55,7 +59,7 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 CLI_VARIABLES = (
     "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
     "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
-    "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION",
+    "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK",
 )
 
 
@@ -95,6 +99,7 @@ class Flags:
     fast: tuple[str, ...]
     free_threaded: tuple[str, ...]
     profile_task: str = ""  # PGO training workload (make PROFILE_TASK=...); "" keeps CPython's default
+    hardening: str = "debian"  # compiler/linker hardening: one of HARDENING_MODES
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,12 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
     return pins
 
 
+def _hardening(value: str, where: str) -> str:
+    if value not in HARDENING_MODES:
+        raise UserError(f"{where}: {value!r} is not one of {', '.join(HARDENING_MODES)}")
+    return value
+
+
 def parse(data: Mapping[str, Any]) -> Settings:
     """Validate a parsed config.toml into Settings (no command-line variables applied)."""
     _check_keys(data, {"build", "package", "flags", "sources", "verification", "build_deps", "distros", "pins",
@@ -306,7 +317,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
     package = _table(data, "package", "config")
     _check_keys(package, {"prefix", "name_prefix", "revision", "maintainer"}, "package")
     flags = _table(data, "flags", "config")
-    _check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task"}, "flags")
+    _check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task", "hardening"},
+                "flags")
     sources = _table(data, "sources", "config")
     _check_keys(sources, {"order", "url_templates", "mirrors", "local_dirs", "timeout"}, "sources")
     build_deps = _table(data, "build_deps", "config")
@@ -371,6 +383,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
             free_threaded=_str_list(flags, "free_threaded", "flags", FLAG_PATTERN, "configure flag"),
             profile_task=_matching(_get(flags, "profile_task", str, "flags", ""), PROFILE_TASK_PATTERN,
                                    "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
+            hardening=_hardening(_get(flags, "hardening", str, "flags", "debian"), "flags.hardening"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
                         _str_list(sources, "mirrors", "sources", MIRROR_PATTERN, "mirror URL", [])),
@@ -451,6 +464,14 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         changes["fast_forced"] = True
     if "BUILD_NOGIL" in variables:
         changes["free_threaded"] = parse_bool(variables["BUILD_NOGIL"], "BUILD_NOGIL")
+    flag_changes: dict[str, str] = {}
+    if "HARDENING" in variables:
+        flag_changes["hardening"] = _hardening(variables["HARDENING"], "HARDENING")
+    if "PROFILE_TASK" in variables:
+        flag_changes["profile_task"] = _matching(variables["PROFILE_TASK"], PROFILE_TASK_PATTERN, "PROFILE_TASK",
+                                                 "PROFILE_TASK (python arguments, no shell syntax)")
+    if flag_changes:
+        changes["flags"] = replace(settings.flags, **flag_changes)
     result = replace(settings, **changes)
     _check_pins(result)
     return result

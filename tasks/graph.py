@@ -99,10 +99,11 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             "basename": configure, "name": build.key,
             "actions": [(steps.configure, [build, variant])],
             "file_dep": [str(layout.extracted_stamp(build.version)), str(layout.image_stamp(build.distro)),
-                         *_scripts(layout, "configure.sh")],
+                         *_scripts(layout, "configure.sh", "buildflags.sh")],
             "targets": [str(build.configured_stamp(variant))],
             # "tree" names the build-tree layout: a change of it re-runs configure on existing trees
-            "uptodate": [config_changed({"args": list(build.configure_args(variant)), "tree": "copied-src"})],
+            "uptodate": [config_changed({"args": list(build.configure_args(variant)), "tree": "copied-src",
+                                          "hardening": build.settings.flags.hardening})],
         }
         yield {
             "basename": compile_, "name": build.key,

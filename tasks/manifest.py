@@ -30,6 +30,8 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
             "configure_args": args,
             "pgo": "--enable-optimizations" in args,
             "lto": any(a.startswith("--with-lto") for a in args),
+            "hardening": configured.get("hardening", "off"),
+            "flags": configured.get("flags", {}),
             "ccache": compiled.get("ccache", {}),
         }
         suffix = "" if variant == "default" else "_ft"

@@ -112,10 +112,23 @@ def configure(build: Build, variant: str) -> dict:
     shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
     args = build.configure_args(variant)
     image_tag = _image_tag(build.layout, build)
-    runner.run(_tree_step(build, "configure", variant, ("bash", "/pb/steps/configure.sh", *args), image_tag))
-    record = _timed({"args": list(args), "image": image_tag}, started)
+    hardening = build.settings.flags.hardening
+    step = _tree_step(build, "configure", variant, ("bash", "/pb/steps/configure.sh", *args), image_tag,
+                      environment={"PB_HARDENING": hardening})
+    runner.run(step)
+    record = _timed({"args": list(args), "image": image_tag, "hardening": hardening,
+                     "flags": configured_flags(step.log.read_text(errors="replace"))}, started)
     write_json_atomic(stamp, _finished(record))
     return record
+
+
+HARDENING_LINE = re.compile(r"^python-builder: hardening \S+: CFLAGS=(.*) CPPFLAGS=(.*) LDFLAGS=(.*)$", re.M)
+
+
+def configured_flags(log_text: str) -> dict:
+    """CFLAGS, CPPFLAGS and LDFLAGS that buildflags.sh gave configure (empty with hardening off)."""
+    match = HARDENING_LINE.search(log_text)
+    return dict(zip(("CFLAGS", "CPPFLAGS", "LDFLAGS"), match.groups())) if match else {}
 
 
 CCACHE_STAT = re.compile(r"^\s*(Hits|Misses|Errors|Timeouts|Cacheable calls|Direct|Preprocessed):\s+(\d+)", re.M)

@@ -155,6 +155,25 @@ def _lintian_check(facts: dict, build: Build) -> Check:
     return Check("lintian: no error or warning", ok, detail[:600])
 
 
+# lintian's hardening tags a build with hardening on must not carry. hardening-no-fortify-functions is
+# reported, not failed: lintian itself calls it a likely false positive for a binary whose every call the
+# compiler proved safe (then no *_chk function is left to find).
+HARDENING_REQUIRED = ("hardening-no-relro", "hardening-no-bindnow", "hardening-no-pie",
+                      "hardening-no-stackprotector")
+
+
+def _hardening_check(facts: dict, build: Build) -> Check:
+    tags = facts.get("lintian") or {}
+    found = {tag: n for sev in ("E", "W", "I", "P") for tag, n in tags.get(sev, {}).items()
+             if tag.startswith("hardening-")}
+    missing = {tag: n for tag, n in found.items() if tag in HARDENING_REQUIRED}
+    fortify = found.get("hardening-no-fortify-functions", 0)
+    detail = ("; ".join(f"{tag} ({n})" for tag, n in sorted(missing.items())) if missing
+              else f"relro, bindnow, PIE and stack protector on every ELF file; "
+                   f"{fortify} files with no fortified call left (hardening-no-fortify-functions)")
+    return Check(f"lintian: hardening ({build.settings.flags.hardening}) on every ELF file", not missing, detail)
+
+
 def _rc(facts: dict, name: str) -> int | None:
     return facts.get("rc", {}).get(name)
 
@@ -262,6 +281,8 @@ def judge(facts: dict, build: Build) -> list[Check]:
     checks.append(Check("build log lists no missing modules", not missing,
                         "none" if not missing else " ".join(missing)))
     checks.append(_lintian_check(facts, build))
+    if build.settings.flags.hardening != "off":
+        checks.append(_hardening_check(facts, build))
     checks.append(_step(facts, "purge", "apt purge succeeds"))
     checks.append(_step(facts, "prefix-gone", f"purge leaves no {build.prefix}"))
     checks.append(_step(facts, "distro-after-purge", "the distro's python3 works after the purge"))

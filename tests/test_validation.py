@@ -51,7 +51,7 @@ def good(build):
                         "package": "libexpat1:amd64", "version": "2.7.1-2"},
             "_decimal": {"library": "libmpdec.so.4", "path": "/lib/x86_64-linux-gnu/libmpdec.so.4",
                          "package": "libmpdec4:amd64", "version": "2.5.1-2"}},
-        "lintian": {"I": {"hardening-no-bindnow": 62}, "O": {"dir-or-file-in-opt": 1}},
+        "lintian": {"I": {"hardening-no-fortify-functions": 3}, "O": {"dir-or-file-in-opt": 1}},
     }
 
 
@@ -88,12 +88,24 @@ def test_good_facts_pass(good, build):
     (lambda f: f["lintian"].update(E={"python3-script-but-no-python3-dep": 34}), "lintian: no error or warning"),
     (lambda f: f["rc"].update({"lintian": 2}), "lintian: no error or warning"),
     (lambda f: f["rc"].pop("lintian"), "lintian: no error or warning"),
+    (lambda f: f["lintian"]["I"].update({"hardening-no-bindnow": 62}), "lintian: hardening (debian) on every ELF file"),
+    (lambda f: f["lintian"].update(W={"hardening-no-relro": 1}), "lintian: hardening (debian) on every ELF file"),
     (lambda f: f["rc"].update({"bytecode-ft": 1}), "the free-threaded postinst byte-compiled its stdlib entries"),
 ])
 def test_each_defect_fails_its_check(good, build, mutate, check):
     facts = copy.deepcopy(good)
     mutate(facts)
     assert check in failed(facts, build)
+
+
+def test_hardening_check_only_when_hardening_is_on(good, config_data, root):
+    settings = config.apply_overrides(config.parse(config_data),
+                                      {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true", "HARDENING": "off"})
+    unhardened = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
+    facts = copy.deepcopy(good)
+    facts["lintian"]["I"]["hardening-no-bindnow"] = 62
+    names = [c.name for c in judge(facts, unhardened)]
+    assert failed(facts, unhardened) == [] and not any("hardening" in n for n in names)
 
 
 def test_zstd_expected_from_314(build, config_data, root):
