@@ -7,6 +7,8 @@
   cold-fast-both     FAST build of 3.13.15 with the free-threaded interpreter, in a second empty copy
   ft-flag-change     then a free-threaded-only configure flag added: counts the default-variant steps that
                      re-ran (must be 0)
+  optimized-both     with --optimized (P4, most of an hour): a full optimized (PGO + LTO) build of 3.13.15
+                     with both interpreters, in another empty copy
   micro-rebuild-cold with --cold-micro: 3.13.5, then 3.13.15 after emptying cache/ccache, in a third copy
                      (the micro-version rebuild without the compiler cache)
 
@@ -75,11 +77,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
     parser.add_argument("--cold-micro", action="store_true", help="also measure the micro rebuild without ccache")
+    parser.add_argument("--optimized", action="store_true", help="also P4, the optimized build of both interpreters")
+    parser.add_argument("--only-extra", action="store_true", help="skip the FAST cases (run only the options given)")
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     common = ("DISTRO=trixie", "FAST_BUILD=true")
     rows = []
     try:
+        if options.optimized:
+            fourth = copy_project(scratch / "d")
+            rows.append(measure("optimized-both", fourth, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=true",
+                                "DISTRO=trixie", "FAST_BUILD=false"))
+        if options.only_extra:
+            return finish(rows, scratch, options)
         first = copy_project(scratch / "a")
         rows.append(measure("cold-fast-nogil", first, "build", "PYTHON_VERSION=3.13.5", "BUILD_NOGIL=false", *common))
         rows.append(measure("micro-rebuild", first, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=false", *common))
@@ -98,12 +108,23 @@ def main() -> None:
             shutil.rmtree(third / "cache" / "ccache")
             rows.append(measure("micro-rebuild-cold", third, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=false",
                                 *common))
-    finally:
+    except BaseException:
         if not options.keep:
             shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    finish(rows, scratch, options)
+
+
+def finish(rows: list, scratch: Path, options: argparse.Namespace) -> None:
+    if not options.keep:
+        shutil.rmtree(scratch, ignore_errors=True)
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / "build.json").write_text(json.dumps(rows, indent=2) + "\n")
+    path = results / "build.json"
+    # rows of earlier runs stay unless this run measured the same case again
+    earlier = [r for r in (json.loads(path.read_text()) if path.exists() else [])
+               if r["name"] not in {row["name"] for row in rows}]
+    path.write_text(json.dumps(earlier + rows, indent=2) + "\n")
     print("\nper step (seconds):")
     for row in rows:
         print(f"  {row['name']}: " + ", ".join(f"{k} {v:.1f}" for k, v in row["steps"].items()))
