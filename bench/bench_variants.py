@@ -2,8 +2,8 @@
 """Optimized-build variants for #5: serial vs parallel PGO training, and the three hardening modes.
 
 Each variant is a full optimized (PGO + LTO) build of one version up to its .debs (no validate), main
-interpreter only, in its own
-scratch copy of the project under bench/results/variants/<label>/ (kept: its .debs are what P5 measures).
+interpreter only, in its own scratch copy of the project under bench/results/variants/<label>/ (kept:
+its .debs are what P5 measures).
 
   build LABEL... [--concurrent]  build these variants (one after the other, or all at once when only the
                                  interpreters' speed matters, not the build times); prints the step times
