@@ -115,14 +115,15 @@ def run(args: argparse.Namespace) -> None:
 # --- report ---------------------------------------------------------------------------------------------
 
 
-def means(path: Path) -> dict[str, float]:
-    """Mean seconds per benchmark of one pyperf JSON file."""
+def medians(path: Path) -> dict[str, float]:
+    """Median seconds per benchmark of one pyperf JSON file. The median, not pyperf's mean: on a shared
+    2-core machine a neighbour's burst makes a few values far slower, and the mean follows them."""
     data = json.loads(path.read_text())
     result = {}
     for bench in data["benchmarks"]:
         values = [v for run_ in bench.get("runs", []) for v in run_.get("values", [])]
         if values:
-            result[bench.get("metadata", {}).get("name") or data["metadata"]["name"]] = statistics.fmean(values)
+            result[bench.get("metadata", {}).get("name") or data["metadata"]["name"]] = statistics.median(values)
     return result
 
 
@@ -137,7 +138,7 @@ def compare(base: dict[str, float], other: dict[str, float]) -> dict:
 
 
 def report(_args: argparse.Namespace | None = None) -> dict:
-    results = {p.stem: means(p) for p in sorted(RAW.glob("*.json")) if not p.name.endswith(".threads.json")}
+    results = {p.stem: medians(p) for p in sorted(RAW.glob("*.json")) if not p.name.endswith(".threads.json")}
     threads = {p.name[:-len(".threads.json")]: json.loads(p.read_text()) for p in sorted(RAW.glob("*.threads.json"))}
     summary: dict = {"pyperformance": PYPERFORMANCE, "benchmarks": list(BENCHMARKS), "comparisons": {},
                      "threads": threads}
@@ -148,7 +149,7 @@ def report(_args: argparse.Namespace | None = None) -> dict:
     for label in results:
         if f"{label}-ft" in results:
             summary["comparisons"][f"{label}-ft vs {label}"] = compare(results[label], results[f"{label}-ft"])
-    print("\ntime ratio per benchmark (below 1.00 = faster than the baseline)")
+    print("\nratio of median times per benchmark (below 1.00 = faster than the baseline)")
     names = sorted({n for c in summary["comparisons"].values() for n in c["ratios"]})
     columns = list(summary["comparisons"])
     print(f"{'benchmark':<22}" + "".join(f"{c:>26}" for c in columns))

@@ -1,4 +1,4 @@
-"""bench_speed's arithmetic on pyperf-format files: means skip calibration runs, ratios, geometric mean."""
+"""bench_speed's arithmetic on pyperf-format files: medians skip calibration runs, ratios, geometric mean."""
 
 import importlib.util
 import json
@@ -28,9 +28,9 @@ def results(tmp_path, monkeypatch):
     return tmp_path / "speed"
 
 
-def test_means_ignore_warmups(results):
-    pyperf_file(results / "distro.json", {"nbody": [1.0, 3.0]})
-    assert bench_speed.means(results / "distro.json") == {"nbody": 2.0}
+def test_medians_ignore_warmups_and_outliers(results):
+    pyperf_file(results / "distro.json", {"nbody": [1.0, 2.0, 9.0]})
+    assert bench_speed.medians(results / "distro.json") == {"nbody": 2.0}
 
 
 def test_report_ratios_and_geometric_means(results):
