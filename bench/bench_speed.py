@@ -100,8 +100,11 @@ def run(args: argparse.Namespace) -> None:
     common = {"PB_MINOR": minor, "PB_THREADS": "1" if args.ft else "", "PB_BENCHMARKS": args.benchmarks}
     if args.distro_baseline:
         print(f"bench_speed: the distro's python{minor}", flush=True)
-        run_container(image, {**common, "PB_INSTALL": "distro", "PB_PYTHONS": f"distro=/usr/bin/python{minor}"},
-                      None, RESULTS / "speed-distro.log")
+        label = args.distro_label
+        run_container(image, {**common, "PB_INSTALL": "distro", "PB_PYTHONS": f"{label}=/usr/bin/python{minor}"},
+                      None, RESULTS / f"speed-{label}.log")
+        if args.distro_only:
+            return report(args)
     prefix = f"/opt/python/python{minor}/bin"
     pythons = f"{args.label}={prefix}/python{minor}"
     if args.ft:
@@ -219,6 +222,10 @@ def main() -> None:
     run_parser.add_argument("--distro", default="trixie")
     run_parser.add_argument("--ft", action="store_true", help="also our free-threaded interpreter")
     run_parser.add_argument("--distro-baseline", action="store_true", help="also the distro's own python")
+    run_parser.add_argument("--distro-label", default="distro",
+                            help="name of the distro's run: 'distro' is the baseline; another name (e.g. "
+                                 "distro-again) measures the run-to-run noise against it")
+    run_parser.add_argument("--distro-only", action="store_true", help="only the distro's python")
     run_parser.add_argument("--benchmarks", default=",".join(BENCHMARKS),
                             help="comma-separated subset (default: the fixed list; change it only to try things)")
     sub.add_parser("report")
