@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> None:
     for deb in chosen:
         os.link(deb, staging / deb.name) if deb.stat().st_dev == staging.stat().st_dev else \
             (staging / deb.name).write_bytes(deb.read_bytes())
-    common = {"PB_MINOR": minor, "PB_THREADS": "1" if args.ft else "", "PB_BENCHMARKS": args.benchmarks}
+    common = {"PB_MINOR": minor, "PB_THREADS": "1" if args.ft else "",
+              "PB_BENCHMARKS": "" if args.threads_only else args.benchmarks}
     if args.distro_baseline:
         print(f"bench_speed: the distro's python{minor}", flush=True)
         label = args.distro_label
@@ -226,6 +227,7 @@ def main() -> None:
                             help="name of the distro's run: 'distro' is the baseline; another name (e.g. "
                                  "distro-again) measures the run-to-run noise against it")
     run_parser.add_argument("--distro-only", action="store_true", help="only the distro's python")
+    run_parser.add_argument("--threads-only", action="store_true", help="only the threads loop (with --ft)")
     run_parser.add_argument("--benchmarks", default=",".join(BENCHMARKS),
                             help="comma-separated subset (default: the fixed list; change it only to try things)")
     sub.add_parser("report")

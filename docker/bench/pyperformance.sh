@@ -4,7 +4,7 @@
 # Environment:
 #   PB_INSTALL      "distro" (the distro's own pythonX.Y from its archive) or "debs" (our .debs under /debs)
 #   PB_PYTHONS      space-separated interpreters to benchmark, each "label=/path/to/python"
-#   PB_BENCHMARKS   comma-separated pyperformance benchmark names
+#   PB_BENCHMARKS   comma-separated pyperformance benchmark names (empty: no pyperformance, threads only)
 #   PB_PYPERFORMANCE the pyperformance version
 #   PB_MINOR        X.Y (for the distro's package names)
 #   PB_THREADS      non-empty: also run threads.py with every interpreter
@@ -23,14 +23,18 @@ else
 fi
 runner=/tmp/runner
 first=${PB_PYTHONS%% *}
-"${first#*=}" -m venv "$runner"
-"$runner/bin/pip" install -q "pyperformance==${PB_PYPERFORMANCE}"
+if [ -n "$PB_BENCHMARKS" ]; then
+    "${first#*=}" -m venv "$runner"
+    "$runner/bin/pip" install -q "pyperformance==${PB_PYPERFORMANCE}"
+fi
 mkdir -p /tmp/work && cd /tmp/work
 for entry in $PB_PYTHONS; do
     label=${entry%%=*} python=${entry#*=}
     echo "python-builder bench: $label = $python ($("$python" -VV))"
-    "$runner/bin/pyperformance" run --fast --python "$python" -b "$PB_BENCHMARKS" -o "/out/$label.json.part"
-    mv "/out/$label.json.part" "/out/$label.json"
+    if [ -n "$PB_BENCHMARKS" ]; then
+        "$runner/bin/pyperformance" run --fast --python "$python" -b "$PB_BENCHMARKS" -o "/out/$label.json.part"
+        mv "/out/$label.json.part" "/out/$label.json"
+    fi
     if [ -n "${PB_THREADS:-}" ]; then
         "$python" /bench/threads.py > "/out/$label.threads.json"
     fi

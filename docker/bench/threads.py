@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-WORK = 3_000_000
+WORK = 20_000_000  # about a second per thread here: long enough to rise above the noise
 
 
 def spin(n: int = WORK) -> int:
