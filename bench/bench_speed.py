@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -95,8 +96,7 @@ def run(args: argparse.Namespace) -> None:
     for old in staging.glob("*.deb"):
         old.unlink()
     for deb in chosen:
-        os.link(deb, staging / deb.name) if deb.stat().st_dev == staging.stat().st_dev else \
-            (staging / deb.name).write_bytes(deb.read_bytes())
+        shutil.copy2(deb, staging / deb.name)
     common = {"PB_MINOR": minor, "PB_THREADS": "1" if args.ft else "",
               "PB_BENCHMARKS": "" if args.threads_only else args.benchmarks}
     if args.distro_baseline:

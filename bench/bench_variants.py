@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_build import TIMING_LINE  # noqa: E402  (bench/ is the script's own directory)
 from tests.conftest import copy_project  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -39,7 +39,6 @@ VARIANTS = {
 }
 __doc__ += "\n".join(f"  {label:<16} {' '.join(f'{k}={v!r}' for k, v in v.items()) or '(defaults)'}"
                      for label, v in VARIANTS.items())
-TIMING_LINE = re.compile(r"^\s{2}(\S+)\s+([0-9.]+) s\s+(ok|FAILED)$", re.M)
 
 
 def build(label: str, version: str, rows: dict) -> None:
