@@ -34,6 +34,10 @@ SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 # then lands after CPython's -O3); "debian": the distro's hardening the way Debian builds its python3.X
 # (see docker/steps/buildflags.sh).
 HARDENING_MODES = ("off", "dpkg", "debian")
+# How gcc's link-time optimization runs in optimized builds (see docker/steps/lto.sh): "parallel" links in
+# balanced partitions on every core and compiles the PGO training build without LTO; "cpython" keeps
+# CPython's own flags (3.13: one partition on one core, in both PGO stages).
+LTO_MODES = ("parallel", "cpython")
 PROFILE_TASK_PATTERN = re.compile(r"^[A-Za-z0-9 ._=/,:+-]*$")
 IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
 ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
@@ -59,7 +63,7 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 CLI_VARIABLES = (
     "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
     "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
-    "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK",
+    "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK", "LTO",
 )
 
 
@@ -100,6 +104,7 @@ class Flags:
     free_threaded: tuple[str, ...]
     profile_task: str = ""  # PGO training workload (make PROFILE_TASK=...); "" keeps CPython's default
     hardening: str = "debian"  # compiler/linker hardening: one of HARDENING_MODES
+    lto: str = "parallel"  # how gcc's LTO runs: one of LTO_MODES
 
 
 @dataclass(frozen=True)
@@ -302,10 +307,14 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
     return pins
 
 
-def _hardening(value: str, where: str) -> str:
-    if value not in HARDENING_MODES:
-        raise UserError(f"{where}: {value!r} is not one of {', '.join(HARDENING_MODES)}")
+def _one_of(value: str, modes: tuple[str, ...], where: str) -> str:
+    if value not in modes:
+        raise UserError(f"{where}: {value!r} is not one of {', '.join(modes)}")
     return value
+
+
+def _hardening(value: str, where: str) -> str:
+    return _one_of(value, HARDENING_MODES, where)
 
 
 def parse(data: Mapping[str, Any]) -> Settings:
@@ -317,7 +326,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
     package = _table(data, "package", "config")
     _check_keys(package, {"prefix", "name_prefix", "revision", "maintainer"}, "package")
     flags = _table(data, "flags", "config")
-    _check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task", "hardening"},
+    _check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task", "hardening",
+                        "lto"},
                 "flags")
     sources = _table(data, "sources", "config")
     _check_keys(sources, {"order", "url_templates", "mirrors", "local_dirs", "timeout"}, "sources")
@@ -384,6 +394,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
             profile_task=_matching(_get(flags, "profile_task", str, "flags", ""), PROFILE_TASK_PATTERN,
                                    "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
             hardening=_hardening(_get(flags, "hardening", str, "flags", "debian"), "flags.hardening"),
+            lto=_one_of(_get(flags, "lto", str, "flags", "parallel"), LTO_MODES, "flags.lto"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
                         _str_list(sources, "mirrors", "sources", MIRROR_PATTERN, "mirror URL", [])),
@@ -467,6 +478,8 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     flag_changes: dict[str, str] = {}
     if "HARDENING" in variables:
         flag_changes["hardening"] = _hardening(variables["HARDENING"], "HARDENING")
+    if "LTO" in variables:
+        flag_changes["lto"] = _one_of(variables["LTO"], LTO_MODES, "LTO")
     if "PROFILE_TASK" in variables:
         flag_changes["profile_task"] = _matching(variables["PROFILE_TASK"], PROFILE_TASK_PATTERN, "PROFILE_TASK",
                                                  "PROFILE_TASK (python arguments, no shell syntax)")

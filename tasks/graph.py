@@ -99,16 +99,18 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             "basename": configure, "name": build.key,
             "actions": [(steps.configure, [build, variant])],
             "file_dep": [str(layout.extracted_stamp(build.version)), str(layout.image_stamp(build.distro)),
-                         *_scripts(layout, "configure.sh", "buildflags.sh")],
+                         *_scripts(layout, "configure.sh", "buildflags.sh", "lto.sh")],
             "targets": [str(build.configured_stamp(variant))],
             # "tree" names the build-tree layout: a change of it re-runs configure on existing trees
             "uptodate": [config_changed({"args": list(build.configure_args(variant)), "tree": "copied-src",
-                                          "hardening": build.settings.flags.hardening})],
+                                          "hardening": build.settings.flags.hardening,
+                                          # the LTO mode only changes optimized builds' makefiles
+                                          "lto": None if build.fast else build.settings.flags.lto})],
         }
         yield {
             "basename": compile_, "name": build.key,
             "actions": [(steps.compile_, [build, variant])],
-            "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh")],
+            "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh", "lto.sh")],
             # an optimized build's profile data is a target too: deleting it re-runs the compile
             "targets": [str(build.compiled_stamp(variant)),
                         *([str(build.profile_stamp(variant))] if build.profile_stamp(variant) else [])],

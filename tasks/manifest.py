@@ -31,6 +31,9 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
             "pgo": "--enable-optimizations" in args,
             "lto": any(a.startswith("--with-lto") for a in args),
             "hardening": configured.get("hardening", "off"),
+            "lto_mode": configured.get("lto", "cpython"),
+            "lto_ldflags": configured.get("lto_ldflags", ""),
+            "compile_phases": compiled.get("phases", {}),
             "flags": configured.get("flags", {}),
             "ccache": compiled.get("ccache", {}),
         }

@@ -121,7 +121,7 @@ def install_step(build: Build, image: str, variant: str) -> Step:
               Mount(build.variant_src(variant), "/src", read_only=False),
               Mount(layout.root / "docker" / "steps", "/pb/steps"),
               Mount(pkg_dir(build), "/pkg", read_only=False))
-    return Step(name=f"package:{build.key}", image=image,
+    return Step(name=f"package:{build.key}:install-{variant}", image=image,
                 log=layout.logs / f"package-install-{variant}-{build.key}.log",
                 project_id=layout.project_id, mounts=mounts, command=("bash", "/pb/steps/install.sh", variant),
                 docker_host=build.distro.docker_host)
@@ -166,15 +166,20 @@ def check_architecture(record: Path, build: Build) -> None:
                         f"architecture; run `doit clean image:{build.distro.name} CLEAN_IMAGES=true` and build again")
 
 
-def package(build: Build, image: str, run) -> dict:
-    """Run the whole package step; `run(step)` runs a container step. Returns a summary."""
+def package(build: Build, image: str, run, side_by_side) -> dict:
+    """Run the whole package step; `run(step)` runs a container step, `side_by_side(a, b)` two at once.
+    Returns a summary."""
     work = pkg_dir(build)
     remove_tree(work)
     (work / "stage").mkdir(parents=True)
     for target in build.deb_files():
         target.unlink(missing_ok=True)
+    installs = [install_step(build, image, variant) for variant in build.variants]
+    if len(installs) == 2:  # make install is mostly byte-compiling on one core: both trees at once
+        side_by_side(*installs)
+    else:
+        run(installs[0])
     for variant in build.variants:
-        run(install_step(build, image, variant))
         link_config_static_library(work / "stage" / variant, build, variant)
         tidied = tidy.tidy(work / "stage" / variant / build.prefix.strip("/"), build.interpreter)
         print(f"{variant} tree: {tidied.caches_removed} __pycache__ removed, {tidied.scripts_rewritten} "

@@ -21,10 +21,12 @@ class TimingReporter(ConsoleReporter):
         super().__init__(outstream, options)
         self._started: dict[str, float] = {}
         self.timings: list[tuple[str, float, str]] = []
+        self._run_started = time.monotonic()
 
     def initialize(self, tasks, selected_tasks):
         """Before anything runs: take this checkout's lock, make SIGTERM a Ctrl-C, and remove the
         containers of a run that was killed (only then: a normal run makes no Docker call here)."""
+        self._run_started = time.monotonic()
         self._lock, died = locking.acquire(Path.cwd() / ".doit.lock", self.write)
         locking.sigterm_as_keyboard_interrupt()
         locking.one_line_interrupts()
@@ -32,7 +34,7 @@ class TimingReporter(ConsoleReporter):
             self._remove_leftovers()
         super().initialize(tasks, selected_tasks)
 
-    def _remove_leftovers(self) -> None:
+    def _remove_leftovers(self, why: str = "left by a killed run") -> None:
         from . import docker_env, runner
         from .plan import Layout
         try:
@@ -41,7 +43,7 @@ class TimingReporter(ConsoleReporter):
             print(f"python-builder: could not check for leftover containers ({error})", file=sys.stderr)
             return
         if removed:
-            self.write(f"python-builder: removed {removed} container(s) left by a killed run\n")
+            self.write(f"python-builder: removed {removed} container(s) {why}\n")
 
     def execute_task(self, task):
         self._started[task.name] = time.monotonic()
@@ -65,12 +67,18 @@ class TimingReporter(ConsoleReporter):
         super().add_failure(task, fail)
 
     def complete_run(self):
+        if self._started:
+            # Steps that began and never finished: Ctrl-C or SIGTERM under doit -n, whose worker threads
+            # die with the process without their cleanup. Their containers must not go on writing.
+            self._remove_leftovers(f"of {len(self._started)} interrupted step(s)")
         if self.timings:
             width = max(len(name) for name, _, _ in self.timings)
             self.write("\npython-builder: timing\n")
             for name, seconds, outcome in self.timings:
                 self.write(f"  {name:<{width}}  {seconds:8.1f} s  {outcome}\n")
             self.write(f"  {'total':<{width}}  {sum(s for _, s, _ in self.timings):8.1f} s\n")
+            # steps of independent chains overlap under doit -n: the run's own elapsed time
+            self.write(f"  {'wall':<{width}}  {time.monotonic() - self._run_started:8.1f} s\n")
         failures, self.failures = self.failures, [f for f in self.failures
                                                   if not f["exception"].message.startswith(USER_ERROR_PREFIX)]
         super().complete_run()

@@ -6,6 +6,7 @@ import contextlib
 import re
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -110,6 +111,36 @@ def _remove_container(engine, name: str, docker_host: str | None = None) -> None
                 last = error
         print(f"python-builder: could not remove container {name} ({docker_env.short(last)}); "
               "remove it with `docker rm -f` or let the next run do it", file=sys.stderr)
+
+
+def run_side_by_side(main: Step, beside: Step) -> None:
+    """Run two independent steps at once (distinct names: a step's name is its container's): `beside` in a
+    worker thread, `main` in this one, each with its own Docker client. Both run to their end, then the
+    first failure is raised; an interrupt of `main` stops `beside` too.
+
+    On a `docker_host` engine they run one after the other: a step's writable directories travel back whole
+    and are swapped in, so two steps writing into one directory (validate's /out, package's /pkg) cannot
+    both run there at once."""
+    if main.docker_host or beside.docker_host:
+        run(main)
+        run(beside)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(run, beside)
+        try:
+            run(main)
+        except BaseException:
+            stop(beside)
+            raise
+        error = future.exception()
+    if error is not None:
+        raise error
+
+
+def stop(step: Step) -> None:
+    """Remove a step's container while another thread runs it: that run then ends as killed from outside."""
+    _remove_container(docker_env.client(step.docker_host), container_name(step.project_id, step.name),
+                      step.docker_host)
 
 
 # SIGKILL / SIGTERM: our steps never send these to themselves; something outside stopped the container.

@@ -19,6 +19,8 @@ from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build, Layout
 
 STEP_SCRIPTS = ("configure.sh", "compile.sh", "install.sh", "debuild.sh")
+LTO_LINE = re.compile(r"^python-builder: lto (\S+): CONFIGURE_LDFLAGS_NODIST=(.*)$", re.M)
+PHASE_LINE = re.compile(r"^python-builder: phase (\w+) (\d+) s$", re.M)
 
 
 def step_name(step: str, variant: str) -> str:
@@ -112,12 +114,13 @@ def configure(build: Build, variant: str) -> dict:
     shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
     args = build.configure_args(variant)
     image_tag = _image_tag(build.layout, build)
-    hardening = build.settings.flags.hardening
+    hardening, lto = build.settings.flags.hardening, build.settings.flags.lto
     step = _tree_step(build, "configure", variant, ("bash", "/pb/steps/configure.sh", *args), image_tag,
-                      environment={"PB_HARDENING": hardening})
+                      environment={"PB_HARDENING": hardening, "PB_LTO": lto})
     runner.run(step)
-    record = _timed({"args": list(args), "image": image_tag, "hardening": hardening,
-                     "flags": configured_flags(step.log.read_text(errors="replace"))}, started)
+    log_text = step.log.read_text(errors="replace")
+    record = _timed({"args": list(args), "image": image_tag, "hardening": hardening, "lto": lto,
+                     "flags": configured_flags(log_text), **lto_flags(log_text)}, started)
     write_json_atomic(stamp, _finished(record))
     return record
 
@@ -129,6 +132,17 @@ def configured_flags(log_text: str) -> dict:
     """CFLAGS, CPPFLAGS and LDFLAGS that buildflags.sh gave configure (empty with hardening off)."""
     match = HARDENING_LINE.search(log_text)
     return dict(zip(("CFLAGS", "CPPFLAGS", "LDFLAGS"), match.groups())) if match else {}
+
+
+def lto_flags(log_text: str) -> dict:
+    """The LTO link flags lto.sh rewrote at configure time ({} when it left CPython's flags alone)."""
+    match = LTO_LINE.search(log_text)
+    return {"lto_ldflags": match.group(2).strip()} if match else {}
+
+
+def phases(log_text: str) -> dict:
+    """Seconds of each make run of compile.sh: build (one run), or training + optimized (parallel LTO)."""
+    return {name: int(seconds) for name, seconds in PHASE_LINE.findall(log_text)}
 
 
 CCACHE_STAT = re.compile(r"^\s*(Hits|Misses|Errors|Timeouts|Cacheable calls|Direct|Preprocessed):\s+(\d+)", re.M)
@@ -184,7 +198,7 @@ def compile_(build: Build, variant: str) -> dict:
     step = _tree_step(
         build, "compile", variant, ("bash", "/pb/steps/compile.sh"), _image_tag(layout, build),
         environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": settings.max_size,
-                     "PB_CLEAN_FIRST": "1" if interrupted else "",
+                     "PB_CLEAN_FIRST": "1" if interrupted else "", "PB_LTO": build.settings.flags.lto,
                      **({"CCACHE_REMOTE_STORAGE": settings.remote_storage} if settings.remote_storage else {}),
                      **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
         extra=(runner.Mount(ccache, "/ccache", read_only=False, volume=layout.ccache_volume(build.distro)),),
@@ -194,7 +208,8 @@ def compile_(build: Build, variant: str) -> dict:
     runner.run(step, engine)
     log = step.log
     log_text = log.read_text(errors="replace")
-    record = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text)}
+    record = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text),
+              "phases": phases(log_text)}
     profile = build.profile_stamp(variant)
     if profile is not None:
         if not profile.exists():
@@ -207,6 +222,9 @@ def compile_(build: Build, variant: str) -> dict:
                   if remote else "")
         print(f"ccache: {record['ccache']['hits']} hits, {record['ccache']['misses']} misses "
               f"({record['ccache']['hit_rate']:.0%}){shared}", file=sys.stderr)
+    if len(record["phases"]) > 1:
+        print("make: " + ", ".join(f"{name} {seconds} s" for name, seconds in record["phases"].items()),
+              file=sys.stderr)
     record = _timed(record, started)
     write_json_atomic(stamp, _finished(record))
     marker.unlink()
@@ -222,7 +240,7 @@ def package(build: Build) -> dict:
     engine = docker_env.client(build.distro.docker_host)
     image_tag = _image_tag(build.layout, build)
     build.manifest.unlink(missing_ok=True)
-    summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine))
+    summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine), runner.run_side_by_side)
     summary = _timed(summary, started)
     write_json_atomic(build.manifest, manifest.build_manifest(build, engine, image_tag, summary))
     return summary

@@ -143,14 +143,22 @@ def test_optimized_build_needs_pgo_lto_evidence_and_smoke_tests(config_data, roo
         facts[f"facts_{'main' if variant == 'default' else 'ft'}"] = interpreter_facts(optimized, variant)
     facts["rc"].update({"smoke-main": 0, "smoke-ft": 0})
     facts["build_log_optimizations"] = {
-        "default": {"-fprofile-use": 300, "-flto": 310}, "freethreaded": {"-fprofile-use": 300, "-flto": 0}}
+        "default": {"-fprofile-use": 300, "-flto": 310, "missing-profile": 1},
+        "freethreaded": {"-fprofile-use": 300, "-flto": 0, "missing-profile": 1}}
     assert failed(facts, optimized) == ["freethreaded interpreter built with LTO"]
+    # a profile that does not fit the final build leaves most files without profile data
+    facts["build_log_optimizations"]["default"]["missing-profile"] = 250
+    assert failed(facts, optimized) == ["default interpreter: the PGO profile matched the final build",
+                                        "freethreaded interpreter built with LTO"]
 
 
 def test_optimization_evidence_counts_compiler_lines():
     from tasks.validation import optimization_evidence
-    log = "gcc -c -flto -fprofile-use x.c\ngcc -flto -o python\necho -flto\n"
-    assert optimization_evidence(log) == {"-fprofile-generate": 0, "-fprofile-use": 1, "-flto": 2}
+    log = ("gcc -c -flto -fprofile-use x.c\ngcc -flto -o python\necho -flto\n"
+           "/src/Programs/_testembed.c:2591:1: warning: '/build/Programs/_testembed.gcda' profile count data file "
+           "not found [-Wmissing-profile]\n")
+    assert optimization_evidence(log) == {"-fprofile-generate": 0, "-fprofile-use": 1, "-flto": 2,
+                                          "missing-profile": 1}
 
 
 def test_lintian_output_is_counted_per_severity_and_tag():

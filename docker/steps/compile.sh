@@ -1,23 +1,49 @@
 #!/bin/bash
 # compile step: make in the configured build directory, with ccache statistics around it.
 # Environment: PB_JOBS (make -j), PROFILE_TASK (optional, the PGO training workload),
+#              PB_LTO (parallel or cpython, see lto.sh: with parallel, the PGO training build of an LTO build
+#              is compiled without LTO, as its own make run before the final one),
 #              PB_CLEAN_FIRST (non-empty after an interrupted compile: `make clean` first),
 #              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE, CCACHE_REMOTE_STORAGE (optional:
 #              a shared cache, e.g. redis://host:6379; ccache reads it from the environment).
+#              PB_BUILD_DIR (default /build, the mounted build tree).
+# Prints "python-builder: phase NAME SECONDS s" for each make run.
 set -euo pipefail
-cd /build
-make_args=(-j"${PB_JOBS:?}")
-if [ -n "${PROFILE_TASK:-}" ]; then
-    make_args+=("PROFILE_TASK=${PROFILE_TASK}")
-fi
-echo "python-builder: toolchain gcc: $(gcc --version | head -n 1)"
-echo "python-builder: toolchain binutils: $(ld --version | head -n 1)"
-if [ -n "${PB_CLEAN_FIRST:-}" ]; then
-    echo "python-builder: the previous compile in this tree did not finish: make clean first"
-    make clean
-fi
-ccache --zero-stats >/dev/null 2>&1 || true
-echo "python-builder: make ${make_args[*]}"
-make "${make_args[@]}"
-echo "python-builder: ccache statistics"
-ccache --show-stats 2>/dev/null || true
+# The whole script is one function, read before it runs: editing this file during a build cannot derail it.
+main() {
+    # shellcheck source=lto.sh
+    . "$(dirname "$0")/lto.sh"
+    cd "${PB_BUILD_DIR:-/build}"
+    make_args=(-j"${PB_JOBS:?}")
+    if [ -n "${PROFILE_TASK:-}" ]; then
+        make_args+=("PROFILE_TASK=${PROFILE_TASK}")
+    fi
+    echo "python-builder: toolchain gcc: $(gcc --version | head -n 1)"
+    echo "python-builder: toolchain binutils: $(ld --version | head -n 1)"
+    if [ -n "${PB_CLEAN_FIRST:-}" ]; then
+        echo "python-builder: the previous compile in this tree did not finish: make clean first"
+        make clean
+        rm -f profile-run-stamp profile-gen-stamp
+    fi
+    ccache --zero-stats >/dev/null 2>&1 || true
+
+    phase() {  # phase NAME make-arguments...: one make run, timed
+        local name=$1 started=$SECONDS
+        shift
+        echo "python-builder: make $*"
+        make "$@"
+        echo "python-builder: phase $name $((SECONDS - started)) s"
+    }
+
+    if [ "${PB_LTO:-cpython}" = parallel ] && grep -q '^all:.*profile-opt' Makefile && pb_has_gcc_lto Makefile; then
+        mapfile -t lto_free < <(pb_lto_free_make_args)
+        phase training "${make_args[@]}" "${lto_free[@]}" profile-run-stamp
+        phase optimized "${make_args[@]}"
+    else
+        phase build "${make_args[@]}"
+    fi
+    echo "python-builder: ccache statistics"
+    ccache --show-stats 2>/dev/null || true
+}
+main "$@"
+exit

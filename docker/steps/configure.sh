@@ -1,12 +1,17 @@
 #!/bin/bash
 # configure step: run CPython's configure out of tree.
 # Mounts: /src (this variant's copy of the sources), /build (its empty build directory).
-# Environment: PB_HARDENING (off, dpkg or debian: the compiler and linker flags, see buildflags.sh).
+# Environment: PB_HARDENING (off, dpkg or debian: the compiler and linker flags, see buildflags.sh),
+#              PB_LTO (parallel or cpython: how link-time optimization runs, see lto.sh).
 # Arguments: the configure arguments, passed through unchanged.
 set -euo pipefail
+here=$(dirname "$0")
 # shellcheck source=buildflags.sh
-. "$(dirname "$0")/buildflags.sh"
+. "$here/buildflags.sh"
+# shellcheck source=lto.sh
+. "$here/lto.sh"
 pb_buildflags "${PB_HARDENING:-off}"
 cd /build
 echo "python-builder: configure $*"
-exec /src/configure "$@"
+/src/configure "$@"
+pb_lto_configure "${PB_LTO:-cpython}"

@@ -1,0 +1,58 @@
+#!/bin/bash
+# Sourced by configure.sh and compile.sh: how gcc's link-time optimization runs in an optimized build
+# (config [flags] lto, passed as PB_LTO).
+#   cpython   CPython's own LTO flags, untouched. For gcc on Linux, 3.13 links the whole interpreter as one
+#             partition on one core (-flto-partition=none), in the PGO training build and in the final one.
+#   parallel  the final build links in gcc's default balanced partitions on every core (-flto=auto), as
+#             CPython 3.14+ does (gh-132257: same speed, a fraction of the link time) and as Debian links its
+#             own interpreter; the PGO training build is compiled without LTO, since gcc instruments each
+#             function before link-time optimization, so its profile is the same and the training binary
+#             costs one compile instead of a compile plus a whole-program link.
+# Only gcc's full-LTO flags are changed; a build without -flto (FAST, or no --with-lto) is left alone.
+
+PB_LTO_VARS="CONFIGURE_CFLAGS_NODIST CONFIGURE_LDFLAGS_NODIST"
+
+# The value of a variable assignment line NAME= of a makefile.
+pb_make_var() {
+    sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+# Does this build tree link with gcc's full LTO (-flto or -flto=auto/jobserver/N; not clang's =thin/=full)?
+pb_has_gcc_lto() {
+    pb_make_var "${1:-Makefile}" CONFIGURE_LDFLAGS_NODIST | tr ' ' '\n' | grep -qxE -- '-flto(=(auto|jobserver|[0-9]+))?'
+}
+
+# configure step: rewrite the LTO flags of Makefile.pre and Makefile in the current directory for MODE.
+# Makefile.pre first, so that Makefile stays the newer file and make never regenerates it.
+pb_lto_configure() {
+    local mode=$1 file var
+    case "$mode" in
+        cpython) return 0 ;;
+        parallel) ;;
+        *) echo "python-builder: unknown LTO mode '$mode' (parallel, cpython)" >&2; return 2 ;;
+    esac
+    pb_has_gcc_lto Makefile || return 0
+    for file in Makefile.pre Makefile; do
+        [ -f "$file" ] || continue
+        for var in $PB_LTO_VARS; do
+            sed -E -i "/^$var=/{s/ -flto-partition=none( |\$)/\\1/g; s/ -flto( |\$)/ -flto=auto\\1/g}" "$file"
+        done
+    done
+    echo "python-builder: lto parallel: CONFIGURE_LDFLAGS_NODIST=$(pb_make_var Makefile CONFIGURE_LDFLAGS_NODIST)"
+}
+
+# compile step: VAR=value arguments for make that drop every LTO flag (the PGO training build).
+pb_lto_free_make_args() {
+    local var word kept words
+    for var in $PB_LTO_VARS; do
+        kept=()
+        read -r -a words <<<"$(pb_make_var Makefile "$var")"
+        for word in "${words[@]}"; do
+            case "$word" in
+                -flto|-flto=*|-flto-partition=*|-fuse-linker-plugin|-ffat-lto-objects|-fno-fat-lto-objects) ;;
+                *) kept+=("$word") ;;
+            esac
+        done
+        printf '%s\n' "$var=${kept[*]}"
+    done
+}
