@@ -8,7 +8,8 @@ another: the distro's own pythonX.Y from its archive in one, our .debs in the ot
           install the .debs of DIR (an optimized build, e.g. dist/trixie) and benchmark our pythonX.Y as
           NAME (and our pythonX.Yt as NAME-ft with --ft; plus the threads loop for both); with
           --distro-baseline, first the distro's own pythonX.Y as "distro"
-  report  the table of per-benchmark time ratios against "distro" (and of NAME-ft against NAME) with
+  report  the table of per-benchmark time ratios against "distro" (and of NAME-ft against NAME, and of
+          each --pair BASE:OTHER) with
           geometric means, the threads table, bench/results/speed.json and the PNG charts
           bench/results/speed.png and bench/results/threads.png (matplotlib: pip install -r bench/requirements.txt)
 
@@ -150,6 +151,12 @@ def report(_args: argparse.Namespace | None = None) -> dict:
         for label, values in results.items():
             if label != "distro":
                 summary["comparisons"][f"{label} vs distro"] = compare(results["distro"], values)
+    for pair in getattr(_args, "pair", None) or []:  # BASE:OTHER, e.g. two builds measured in one period
+        base, _, other = pair.partition(":")
+        missing = [label for label in (base, other) if label not in results]
+        if missing:
+            sys.exit(f"bench_speed report: no results for {', '.join(missing)} in {RAW}")
+        summary["comparisons"][f"{other} vs {base}"] = compare(results[base], results[other])
     for label in results:
         if f"{label}-ft" in results:
             summary["comparisons"][f"{label}-ft vs {label}"] = compare(results[label], results[f"{label}-ft"])
@@ -230,7 +237,10 @@ def main() -> None:
     run_parser.add_argument("--threads-only", action="store_true", help="only the threads loop (with --ft)")
     run_parser.add_argument("--benchmarks", default=",".join(BENCHMARKS),
                             help="comma-separated subset (default: the fixed list; change it only to try things)")
-    sub.add_parser("report")
+    report_parser = sub.add_parser("report")
+    report_parser.add_argument("--pair", action="append", metavar="BASE:OTHER",
+                               help="also compare OTHER against BASE (labels of runs), e.g. runs of two builds "
+                                    "interleaved in one period; repeatable")
     args = parser.parse_args()
     run(args) if args.command == "run" else report(args)
 

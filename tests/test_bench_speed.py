@@ -46,3 +46,15 @@ def test_report_ratios_and_geometric_means(results):
     assert summary["threads"]["ours"]["seconds"]["2"] == 2.0
     written = json.loads((results.parent / "speed.json").read_text())
     assert written["comparisons"]["ours vs distro"]["ratios"]["nbody"] == 0.5
+
+
+def test_report_pairs_compare_two_builds_directly(results):
+    import argparse
+
+    import pytest
+    pyperf_file(results / "cpython-lto-1.json", {"nbody": [2.0], "telco": [1.0]})
+    pyperf_file(results / "parallel-lto-1.json", {"nbody": [1.0], "telco": [1.0]})
+    summary = bench_speed.report(argparse.Namespace(pair=["cpython-lto-1:parallel-lto-1"]))
+    assert summary["comparisons"]["parallel-lto-1 vs cpython-lto-1"]["ratios"] == {"nbody": 0.5, "telco": 1.0}
+    with pytest.raises(SystemExit, match="no results for nothing"):
+        bench_speed.report(argparse.Namespace(pair=["cpython-lto-1:nothing"]))
