@@ -313,10 +313,6 @@ def _one_of(value: str, modes: tuple[str, ...], where: str) -> str:
     return value
 
 
-def _hardening(value: str, where: str) -> str:
-    return _one_of(value, HARDENING_MODES, where)
-
-
 def parse(data: Mapping[str, Any]) -> Settings:
     """Validate a parsed config.toml into Settings (no command-line variables applied)."""
     _check_keys(data, {"build", "package", "flags", "sources", "verification", "build_deps", "distros", "pins",
@@ -393,7 +389,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
             free_threaded=_str_list(flags, "free_threaded", "flags", FLAG_PATTERN, "configure flag"),
             profile_task=_matching(_get(flags, "profile_task", str, "flags", ""), PROFILE_TASK_PATTERN,
                                    "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
-            hardening=_hardening(_get(flags, "hardening", str, "flags", "debian"), "flags.hardening"),
+            hardening=_one_of(_get(flags, "hardening", str, "flags", "debian"), HARDENING_MODES, "flags.hardening"),
             lto=_one_of(_get(flags, "lto", str, "flags", "parallel"), LTO_MODES, "flags.lto"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
@@ -477,7 +473,7 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         changes["free_threaded"] = parse_bool(variables["BUILD_NOGIL"], "BUILD_NOGIL")
     flag_changes: dict[str, str] = {}
     if "HARDENING" in variables:
-        flag_changes["hardening"] = _hardening(variables["HARDENING"], "HARDENING")
+        flag_changes["hardening"] = _one_of(variables["HARDENING"], HARDENING_MODES, "HARDENING")
     if "LTO" in variables:
         flag_changes["lto"] = _one_of(variables["LTO"], LTO_MODES, "LTO")
     if "PROFILE_TASK" in variables:

@@ -167,18 +167,15 @@ def check_architecture(record: Path, build: Build) -> None:
 
 
 def package(build: Build, image: str, run, side_by_side) -> dict:
-    """Run the whole package step; `run(step)` runs a container step, `side_by_side(a, b)` two at once.
+    """Run the whole package step; `run(step)` runs a container step, `side_by_side(*steps)` several at once.
     Returns a summary."""
     work = pkg_dir(build)
     remove_tree(work)
     (work / "stage").mkdir(parents=True)
     for target in build.deb_files():
         target.unlink(missing_ok=True)
-    installs = [install_step(build, image, variant) for variant in build.variants]
-    if len(installs) == 2:  # make install is mostly byte-compiling on one core: both trees at once
-        side_by_side(*installs)
-    else:
-        run(installs[0])
+    # make install is mostly byte-compiling on one core: both trees at once
+    side_by_side(*(install_step(build, image, variant) for variant in build.variants))
     for variant in build.variants:
         link_config_static_library(work / "stage" / variant, build, variant)
         tidied = tidy.tidy(work / "stage" / variant / build.prefix.strip("/"), build.interpreter)

@@ -26,7 +26,6 @@ class TimingReporter(ConsoleReporter):
     def initialize(self, tasks, selected_tasks):
         """Before anything runs: take this checkout's lock, make SIGTERM a Ctrl-C, and remove the
         containers of a run that was killed (only then: a normal run makes no Docker call here)."""
-        self._run_started = time.monotonic()
         self._lock, died = locking.acquire(Path.cwd() / ".doit.lock", self.write)
         locking.sigterm_as_keyboard_interrupt()
         locking.one_line_interrupts()

@@ -113,28 +113,29 @@ def _remove_container(engine, name: str, docker_host: str | None = None) -> None
               "remove it with `docker rm -f` or let the next run do it", file=sys.stderr)
 
 
-def run_side_by_side(main: Step, beside: Step) -> None:
-    """Run two independent steps at once (distinct names: a step's name is its container's): `beside` in a
-    worker thread, `main` in this one, each with its own Docker client. Both run to their end, then the
-    first failure is raised; an interrupt of `main` stops `beside` too.
+def run_side_by_side(main: Step, *beside: Step) -> None:
+    """Run independent steps at once (distinct names: a step's name is its container's): each of `beside` in
+    a worker thread, `main` in this one, each with its own Docker client. All run to their end, then the
+    first failure is raised; an interrupt of `main` stops the others too.
 
     On a `docker_host` engine they run one after the other: a step's writable directories travel back whole
     and are swapped in, so two steps writing into one directory (validate's /out, package's /pkg) cannot
     both run there at once."""
-    if main.docker_host or beside.docker_host:
-        run(main)
-        run(beside)
+    if not beside or any(step.docker_host for step in (main, *beside)):
+        for step in (main, *beside):
+            run(step)
         return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(run, beside)
+    with ThreadPoolExecutor(max_workers=len(beside)) as pool:
+        futures = [pool.submit(run, step) for step in beside]
         try:
             run(main)
         except BaseException:
-            stop(beside)
+            for step in beside:
+                stop(step)
             raise
-        error = future.exception()
-    if error is not None:
-        raise error
+        errors = [error for error in (future.exception() for future in futures) if error is not None]
+    if errors:
+        raise errors[0]
 
 
 def stop(step: Step) -> None:

@@ -22,8 +22,7 @@ main() {
     echo "python-builder: toolchain binutils: $(ld --version | head -n 1)"
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"
-        make clean
-        rm -f profile-run-stamp profile-gen-stamp
+        make clean  # in an optimized tree this also drops the PGO stamps and profile data
     fi
     ccache --zero-stats >/dev/null 2>&1 || true
 
