@@ -38,6 +38,8 @@ HARDENING_MODES = ("off", "dpkg", "debian")
 # balanced partitions on every core and compiles the PGO training build without LTO; "cpython" keeps
 # CPython's own flags (3.13: one partition on one core, in both PGO stages).
 LTO_MODES = ("parallel", "cpython")
+# dpkg-deb compressors the packages may use (Debian's lintian rejects zstd members as a malformed .deb)
+COMPRESSIONS = ("xz", "gzip", "none")
 PROFILE_TASK_PATTERN = re.compile(r"^[A-Za-z0-9 ._=/,:+-]*$")
 IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
 ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
@@ -143,6 +145,8 @@ class Settings:
     all_distros: Mapping[str, Distro]
     ccache: Ccache = Ccache()
     fast_forced: bool = False  # FAST_BUILD was given on the command line: it wins over every entry's fast
+    compression: str = "xz"  # dpkg-deb compressor of optimized builds' packages: one of COMPRESSIONS
+    fast_compression: str = "gzip"  # ... and of FAST builds' packages
 
     def pin(self, version: Version) -> Pin | None:
         return self.pins.get(str(version))
@@ -320,7 +324,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
     build = _table(data, "build", "config")
     _check_keys(build, {"versions", "distros", "fast", "free_threaded", "jobs", "allow_unpinned"}, "build")
     package = _table(data, "package", "config")
-    _check_keys(package, {"prefix", "name_prefix", "revision", "maintainer"}, "package")
+    _check_keys(package, {"prefix", "name_prefix", "revision", "maintainer", "compression", "fast_compression"},
+                "package")
     flags = _table(data, "flags", "config")
     _check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task", "hardening",
                         "lto"},
@@ -399,6 +404,9 @@ def parse(data: Mapping[str, Any]) -> Settings:
         pins=MappingProxyType(_read_pins(_table(data, "pins", "config"))),
         all_distros=MappingProxyType(all_distros),
         ccache=_read_ccache(_table(data, "ccache", "config")),
+        compression=_one_of(_get(package, "compression", str, "package", "xz"), COMPRESSIONS, "package.compression"),
+        fast_compression=_one_of(_get(package, "fast_compression", str, "package", "gzip"), COMPRESSIONS,
+                                 "package.fast_compression"),
     )
     _check_pins(settings)
     return settings

@@ -130,7 +130,7 @@ def package_task(build: Build) -> dict:
         "targets": [str(p) for p in build.deb_files()] + [str(build.changes_file), str(build.manifest)],
         "uptodate": [config_changed({
             "packages": list(build.packages), "version": build.debian_version, "display": build.distro.display,
-            "maintainer": build.settings.maintainer, "prefix": build.prefix,
+            "maintainer": build.settings.maintainer, "prefix": build.prefix, "compression": build.deb_compression,
         })],
     }
 

@@ -58,5 +58,6 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
         "variants": variants,
         "step_seconds": steps,
         "debs": {p.name: dict(zip(("sha256", "size"), sha256_file(p))) for p in build.deb_files()},
+        "deb_compression": build.deb_compression,
         "free_threaded_trim": package_summary.get("freethreaded"),
     }

@@ -136,7 +136,7 @@ def debuild_step(build: Build, image: str) -> Step:
                 project_id=layout.project_id,
                 mounts=(Mount(layout.root / "docker" / "steps", "/pb/steps"),
                         Mount(pkg_dir(build), "/pkg", read_only=False)),
-                environment={"PB_PACKAGES": " ".join(pairs)},
+                environment={"PB_PACKAGES": " ".join(pairs), "PB_DEB_COMPRESSION": build.deb_compression},
                 command=("bash", "/pb/steps/debuild.sh"), docker_host=build.distro.docker_host)
 
 

@@ -123,6 +123,12 @@ class Build:
         return f"{self.version.debian_upstream}-{self.settings.revision}+{self.distro.codename}"
 
     @property
+    def deb_compression(self) -> str:
+        """dpkg-deb's compressor for this build's packages: FAST builds are for trying things, so they favour
+        build time (package.fast_compression), optimized builds favour size (package.compression)."""
+        return self.settings.fast_compression if self.fast else self.settings.compression
+
+    @property
     def profile_task(self) -> str:
         """PROFILE_TASK for make: only optimized builds train a profile."""
         return "" if self.fast else self.settings.flags.profile_task

@@ -67,6 +67,8 @@ BAD_CASES = [
     (lambda d: d["package"].update(prefix="relative/{major_minor}"), ["package.prefix"]),
     (lambda d: d["package"].update(name_prefix=""), ["collide"]),
     (lambda d: d["package"].update(maintainer="nobody"), ["package.maintainer"]),
+    (lambda d: d["package"].update(compression="zstd"), ["package.compression", "'zstd' is not one of xz"]),
+    (lambda d: d["package"].update(fast_compression="gzip -9; id"), ["package.fast_compression"]),
     (lambda d: d["pins"].update({"3.13.15": {"sha256": "abc"}}), ["pins", "sha256"]),
     (lambda d: d["pins"].update({"3.13.15": {"sha256": "0" * 64, "size": -1}}), ["size"]),
     (lambda d: d["pins"].update({"3.13.x": {"sha256": "0" * 64}}), ["pins"]),

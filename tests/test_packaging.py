@@ -1,9 +1,12 @@
 """The rendered debian/ directory: names that never collide, versions, conditional add-on stanza."""
 
+import shutil
+import subprocess
+
 import pytest
 
 from tasks import config
-from tasks.packaging import render, render_debian_dir
+from tasks.packaging import debuild_step, render, render_debian_dir
 from tasks.plan import Build, Layout
 from tasks.versions import Version
 
@@ -123,3 +126,29 @@ def test_long_display_names_keep_lines_within_80_columns(config_data, root, tmp_
         assert display.split()[-1] in control and display.split()[-1] in changelog
         assert "\n  * CPython 3.13.15 built by python-builder for" in changelog
         assert all(not line or line[0] in " \t" or ":" in line for line in control.splitlines())
+
+
+def test_compression_follows_the_build_mode(config_data, root):
+    fast = make_build(config_data, root, FAST_BUILD="true")
+    optimized = make_build(config_data, root, FAST_BUILD="false")
+    assert (fast.deb_compression, optimized.deb_compression) == ("gzip", "xz")
+    data = dict(config_data, package=dict(config_data["package"], compression="none", fast_compression="xz"))
+    settings = config.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
+    assert Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root)).deb_compression == "xz"
+    assert debuild_step(fast, "img").environment["PB_DEB_COMPRESSION"] == "gzip"
+    assert debuild_step(optimized, "img").environment["PB_DEB_COMPRESSION"] == "xz"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make to read debian/rules")
+@pytest.mark.parametrize("environment, expected", [({"PB_DEB_COMPRESSION": "gzip"}, "-Zgzip"), ({}, "-Zxz")])
+def test_rules_hand_the_compressor_to_dpkg_deb(root, tmp_path, environment, expected):
+    """debian/rules' dh_builddeb override passes PB_DEB_COMPRESSION through as one argument to dpkg-deb."""
+    fake = tmp_path / "bin" / "dh_builddeb"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$PB_ARGS_OUT"\n')
+    fake.chmod(0o755)
+    out = tmp_path / "args"
+    env = {"PATH": f"{fake.parent}:/usr/bin:/bin", "PB_ARGS_OUT": str(out), **environment}
+    subprocess.run(["make", "-s", "-f", str(root / "debian" / "rules"), "override_dh_builddeb"], cwd=tmp_path,
+                   env=env, check=True)
+    assert out.read_text().splitlines() == ["--", expected]

@@ -97,6 +97,11 @@ def test_manifest(project, first_build):
         assert "-fstack-protector" in flags["CFLAGS"].split() and "-O2" not in flags["CFLAGS"].split(), flags
     for name, entry in manifest["debs"].items():
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == entry["sha256"]
+    # a FAST build's packages are gzip-compressed (package.fast_compression), members and all
+    assert manifest["deb_compression"] == "gzip"
+    for name in manifest["debs"]:
+        members = subprocess.run(["ar", "t", str(dist / name)], check=True, capture_output=True, text=True).stdout
+        assert members.split() == ["debian-binary", "control.tar.gz", "data.tar.gz"], (name, members)
 
 
 def test_validation_report(project, first_build):
