@@ -16,6 +16,7 @@ After every interrupt: exit status non-zero, no traceback, the step's targets ab
 finished before it recorded (the next run does not redo them); after Ctrl-C and SIGTERM no container
 of ours is left and the lock is released; after kill -9 the next run removes what the killed run left
 and completes the step. At the end the packages equal those of test_build.py's uninterrupted build.
+Last, Ctrl-C lands while the two compiles run at once (doit's default two workers): both containers go.
 """
 
 from __future__ import annotations
@@ -217,3 +218,43 @@ def test_two_runs_at_once_wait_for_each_other(walk, docker_engine):
     assert executed(second.stdout) == []
     os.stat(walk / ".doit.db")  # still a working dependency database
     assert run_doit(walk, *ARGS).returncode == 0
+
+
+def test_ctrl_c_while_two_steps_run_stops_both(walk, docker_engine):
+    """doit runs two steps at once by default (thread workers, which doit abandons on Ctrl-C): Ctrl-C while
+    both compiles run removes both containers, leaves neither target, and the next run completes both."""
+    settings = config_mod.load(walk / "config.toml", dict(a.split("=", 1) for a in ARGS[1:]))
+    build = builds(settings, Layout.for_root(walk))[0]
+    names = [TASK["compile"], TASK["compile_ft"]]
+    assert run_doit(walk, *names, *ARGS[1:]).returncode == 0  # after the walk: nothing to do
+    run_doit(walk, "forget", *names, *ARGS[1:])
+    for variant in build.variants:  # as after a run that died mid-compile: both start again from make clean
+        build.compiling_marker(variant).touch()
+    process = BackgroundDoit(walk, *names, *ARGS[1:])
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None:
+            running = {c.labels.get("io.python-builder.step") for c in ours(docker_engine, walk)
+                       if c.status == "running"}
+            if set(names) <= running:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the two compiles never ran at once:\n{process.output[-3000:]}")
+        time.sleep(2)
+        process.send_signal(signal.SIGINT)
+    finally:
+        output = process.finish(timeout=180)
+    with open(walk / "doit-runs.log", "a") as log:
+        log.write(f"\n===== Ctrl-C during two compiles at once\n{output}")
+    assert process.returncode != 0
+    assert "Traceback" not in output, output[-3000:]
+    assert "removed 2 container(s) of 2 interrupted step(s)" in output, output[-2000:]
+    time.sleep(1)
+    assert ours(docker_engine, walk) == []
+    assert not [p for step in ("compile", "compile_ft") for p in targets(walk, step) if p.exists()]
+    assert (walk / ".doit.lock").read_text() == ""
+    result = run_doit(walk, *names, *ARGS[1:])
+    assert sorted(executed(result.stdout)) == sorted(names)
+    assert all(p.exists() for step in ("compile", "compile_ft") for p in targets(walk, step))
+    assert ours(docker_engine, walk) == []
