@@ -1,5 +1,6 @@
-"""docker/validate/lintian.sh against a fake lintian: one lintian per core, the packages dealt out largest
-first, all running at once, their logs joined and the worst exit status kept."""
+"""docker/validate/lintian.sh against a fake lintian: one lintian per core but one (the install check runs
+beside it), the packages dealt out largest first, all running at once, their logs joined and the worst exit
+status kept."""
 
 import os
 import subprocess
@@ -50,10 +51,10 @@ def run_lintian_sh(root: Path, tmp_path: Path, debs: dict[str, int], cores: int,
     return done, out, groups, overlap
 
 
-def test_packages_are_dealt_to_one_lintian_per_core_largest_first(root, tmp_path):
+def test_packages_are_dealt_to_one_lintian_per_core_but_one_largest_first(root, tmp_path):
     debs = {"main_1_amd64.deb": 400, "main-dbgsym_1_amd64.deb": 300, "ft_1_amd64.deb": 200,
             "ft-dbgsym_1_amd64.deb": 100}
-    done, out, groups, overlap = run_lintian_sh(root, tmp_path, debs, cores=2, runs=2)
+    done, out, groups, overlap = run_lintian_sh(root, tmp_path, debs, cores=3, runs=2)
     assert done.returncode == 0, done.stderr
     # largest first, round robin: 400 + 200 on one core, 300 + 100 on the other
     assert groups == ["main-dbgsym_1_amd64.deb ft-dbgsym_1_amd64.deb", "main_1_amd64.deb ft_1_amd64.deb"]
@@ -74,7 +75,15 @@ def test_the_worst_exit_status_wins_and_every_hint_is_kept(root, tmp_path):
     assert "E: bad: some-error-tag" in (out / "lintian.log").read_text()
 
 
+@pytest.mark.parametrize("cores", [1, 2])
+def test_one_or_two_cores_run_one_lintian_on_every_package(root, tmp_path, cores):
+    debs = {"main_1_amd64.deb": 400, "ft_1_amd64.deb": 200, "main-dbgsym_1_amd64.deb": 300}
+    done, out, groups, _ = run_lintian_sh(root, tmp_path, debs, cores=cores, runs=1)
+    assert groups == ["main_1_amd64.deb main-dbgsym_1_amd64.deb ft_1_amd64.deb"]
+    assert (out / "lintian.rc").read_text().strip() == "0"
+
+
 def test_a_missing_package_is_still_handed_to_lintian(root, tmp_path):
     done, out, groups, _ = run_lintian_sh(root, tmp_path, {"here_1_amd64.deb": 10, "gone_1_amd64.deb": -1},
-                                          cores=1, runs=1)
+                                          cores=2, runs=1)
     assert groups == ["here_1_amd64.deb gone_1_amd64.deb"]
