@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import copy_project  # noqa: E402
 
-TIMING_LINE = re.compile(r"^\s{2}(\S+)\s+([0-9.]+) s\s+(ok|FAILED)$", re.M)
+TIMING_LINE = re.compile(r"^\s{2}(\S+)\s+([0-9.]+) s\s+(ok|FAILED)(?:\s.*)?$", re.M)
 CCACHE_LINE = re.compile(r"^ccache: (\d+) hits, (\d+) misses", re.M)
 
 

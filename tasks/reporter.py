@@ -14,6 +14,21 @@ from . import locking
 USER_ERROR_PREFIX = "python-builder: "
 
 
+def _ccache_counts(values: dict) -> tuple[int, int, int, int] | None:
+    """(hits, lookups, remote hits, remote lookups) of a compile step's returned record, else None."""
+    stats = (values or {}).get("ccache") or {}
+    if stats.get("hit_rate") is None:
+        return None
+    remote = stats.get("remote") or {}
+    hits, misses = stats.get("hits", 0), stats.get("misses", 0)
+    return hits, hits + misses, remote.get("hits", 0), remote.get("hits", 0) + remote.get("misses", 0)
+
+
+def _hits(hits: int, lookups: int, remote_hits: int, remote_lookups: int) -> str:
+    text = f"{hits}/{lookups} hits ({hits / lookups:.0%})" if lookups else "0 lookups"
+    return text + (f", remote {remote_hits}/{remote_lookups}" if remote_lookups else "")
+
+
 class TimingReporter(ConsoleReporter):
     desc = "console output, one-line user errors, per-task timing summary"
 
@@ -21,6 +36,7 @@ class TimingReporter(ConsoleReporter):
         super().__init__(outstream, options)
         self._started: dict[str, float] = {}
         self.timings: list[tuple[str, float, str]] = []
+        self._ccache: dict[str, tuple[int, int, int, int]] = {}  # compile step -> its ccache counts
         self._run_started = time.monotonic()
 
     def initialize(self, tasks, selected_tasks):
@@ -52,6 +68,9 @@ class TimingReporter(ConsoleReporter):
         started = self._started.pop(task.name, None)
         if started is not None and task.actions:
             self.timings.append((task.name, time.monotonic() - started, outcome))
+            counts = _ccache_counts(task.values) if outcome == "ok" else None
+            if counts:
+                self._ccache[task.name] = counts
 
     def add_success(self, task):
         self._finish(task, "ok")
@@ -74,10 +93,13 @@ class TimingReporter(ConsoleReporter):
             width = max(len(name) for name, _, _ in self.timings)
             self.write("\npython-builder: timing\n")
             for name, seconds, outcome in self.timings:
-                self.write(f"  {name:<{width}}  {seconds:8.1f} s  {outcome}\n")
+                note = f"  ccache {_hits(*self._ccache[name])}" if name in self._ccache else ""
+                self.write(f"  {name:<{width}}  {seconds:8.1f} s  {outcome}{note}\n")
             self.write(f"  {'total':<{width}}  {sum(s for _, s, _ in self.timings):8.1f} s\n")
             # steps of independent chains overlap under doit -n: the run's own elapsed time
             self.write(f"  {'wall':<{width}}  {time.monotonic() - self._run_started:8.1f} s\n")
+            if len(self._ccache) > 1:
+                self.write(f"  {'ccache':<{width}}  {_hits(*map(sum, zip(*self._ccache.values())))}\n")
         failures, self.failures = self.failures, [f for f in self.failures
                                                   if not f["exception"].message.startswith(USER_ERROR_PREFIX)]
         super().complete_run()

@@ -90,12 +90,19 @@ def test_training_build_arguments_drop_every_lto_flag(tmp_path):
 FAKE_TOOL = """#!/bin/bash
 printf '%s\\n' "$(basename "$0") $*" >> "$PB_CALLS"
 [ "$(basename "$0")" != make ] || [ -z "${PB_FAIL_MAKE:-}" ] || exit 3
+# ccache logs each compilation of a make run to CCACHE_STATSLOG; --show-log-stats sums that log up
+[ "$(basename "$0")" != make ] || [ -z "${CCACHE_STATSLOG:-}" ] || printf '# a.c\\ndirect_cache_hit\\n' >> "$CCACHE_STATSLOG"
+if [ "$*" = --show-log-stats ]; then echo "  Hits: $(grep -c _hit "$CCACHE_STATSLOG")"; fi
 """
 
 
 def compile_sh(tmp_path, text, **env):
     build = tmp_path / "build"
     build.mkdir()
+    return compile_sh_in(tmp_path, build, text, **env)
+
+
+def compile_sh_in(tmp_path, build, text, **env):
     tree(build, text)
     tools = tmp_path / "bin"
     tools.mkdir()
@@ -128,6 +135,21 @@ def test_compile_runs_make_once_otherwise(tmp_path, mode, text):
     assert result.returncode == 0, result.stderr
     assert makes == ["make -j2"]
     assert list(steps.phases(result.stdout)) == ["build"]
+
+
+def test_compile_reports_its_own_ccache_counters_not_the_shared_directory_s(tmp_path):
+    """The two interpreters compile at once with one cache directory: the counters come from this run's own
+    stats log (a stale one from an earlier run removed first), never from the directory's global ones."""
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / ".python-builder-ccache-stats.log").write_text("# old.c\ndirect_cache_hit\n" * 5)
+    result, makes = compile_sh_in(tmp_path, build, GCC_LTO, PB_LTO="parallel", PROFILE_TASK="-m test --pgo -j0")
+    assert result.returncode == 0, result.stderr
+    statistics = result.stdout.split("python-builder: ccache statistics\n", 1)[1]
+    assert statistics.strip() == "Hits: 2"  # one per make run (training and optimized), none of the old five
+    calls = (tmp_path / "calls").read_text()
+    assert "ccache --show-log-stats" in calls and "--show-stats" not in calls.replace("--show-log-stats", "")
+    assert "--zero-stats" not in calls
 
 
 def test_a_failed_make_fails_the_compile(tmp_path):

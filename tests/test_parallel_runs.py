@@ -3,7 +3,7 @@ runner.run_side_by_side."""
 
 import io
 
-from doit.task import Task
+from doit.task import Stream, Task
 
 from tasks import docker_env, runner
 from tasks.reporter import TimingReporter
@@ -28,6 +28,27 @@ def test_summary_has_each_step_the_total_and_the_wall_time(monkeypatch):
     lines = out.getvalue().split("python-builder: timing\n", 1)[1].splitlines()
     assert [line.split()[0] for line in lines] == ["configure:x", "compile:x", "total", "wall"]
     assert all(line.split()[-1] == "ok" for line in lines[:2])
+
+
+def test_summary_gives_each_compile_its_ccache_hit_rate_and_the_run_its_total(monkeypatch):
+    monkeypatch.setattr(docker_env, "client", lambda *a: (_ for _ in ()).throw(AssertionError("no Docker call")))
+    report, out = reporter()
+    records = {"configure:x": {"seconds": 30.0},
+               "compile:x": {"ccache": {"hits": 12, "misses": 257, "hit_rate": 0.045}},
+               "compile_ft:x": {"ccache": {"hits": 268, "misses": 1, "hit_rate": 0.996,
+                                           "remote": {"hits": 200, "misses": 69, "hit_rate": 0.743}}}}
+    for name, record in records.items():
+        step = Task(name, [(lambda record=record: record, [])])
+        report.execute_task(step)
+        step.execute(Stream(0))  # doit keeps the action's returned dict as the task's values
+        report.add_success(step)
+    report.complete_run()
+    lines = out.getvalue().split("python-builder: timing\n", 1)[1].splitlines()
+    assert lines[0].split()[-1] == "ok"  # no ccache note on a step without a compile record
+    assert lines[1].endswith("s  ok  ccache 12/269 hits (4%)")
+    assert lines[2].endswith("s  ok  ccache 268/269 hits (100%), remote 200/269")
+    assert [line.split()[0] for line in lines] == [*records, "total", "wall", "ccache"]
+    assert lines[-1].split(None, 1)[1] == "280/538 hits (52%), remote 200/269"
 
 
 def test_steps_still_running_at_the_end_have_their_containers_removed(monkeypatch):

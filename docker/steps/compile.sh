@@ -24,7 +24,10 @@ main() {
         echo "python-builder: the previous compile in this tree did not finish: make clean first"
         make clean  # in an optimized tree this also drops the PGO stamps and profile data
     fi
-    ccache --zero-stats >/dev/null 2>&1 || true
+    # this compile's own ccache counters: the cache directory's global ones also count every other compile
+    # using it at the same time (doit runs the two interpreters' compiles side by side)
+    export CCACHE_STATSLOG="$PWD/.python-builder-ccache-stats.log"
+    rm -f "$CCACHE_STATSLOG"
 
     phase() {  # phase NAME make-arguments...: one make run, timed
         local name=$1 started=$SECONDS
@@ -42,7 +45,11 @@ main() {
         phase build "${make_args[@]}"
     fi
     echo "python-builder: ccache statistics"
-    ccache --show-stats 2>/dev/null || true
+    if [ -s "$CCACHE_STATSLOG" ]; then
+        ccache --show-log-stats 2>/dev/null || true
+    else
+        echo "Cacheable calls:  0 / 0"  # make compiled nothing
+    fi
 }
 main "$@"
 exit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -29,7 +30,12 @@ def test_every_step_ran_once(first_build):
                  f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}",
                  f"package:{KEY}", f"validate:{KEY}"):
         assert ran.count(step) == 1, step
-    assert "python-builder: timing" in first_build.stdout
+    summary = first_build.stdout[first_build.stdout.rindex("python-builder: timing"):]
+    # each compile's ccache hit rate in the timing summary, and the run's total under the wall time
+    for step in (f"compile:{KEY}", f"compile_ft:{KEY}"):
+        line = rf"^  {re.escape(step)} +[0-9.]+ s  ok  ccache \d+/\d+ hits \(\d+%\)$"
+        assert re.search(line, summary, re.M), summary
+    assert re.search(r"^  ccache +\d+/\d+ hits \(\d+%\)$", summary, re.M), summary
 
 
 def test_packages_are_where_the_readme_says(project, first_build):
