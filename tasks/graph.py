@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from doit.tools import config_changed
 
@@ -193,6 +193,23 @@ def pin_task(settings: Settings, root: Path, config_path: Path, new_version: str
         "uptodate": [False],
         "verbosity": 2,
     }
+
+
+def remote_engines(settings: Settings, task_names: Iterable[str]) -> set[str]:
+    """The docker_host engines (URLs) on which these doit tasks run their containers: "image:<distro>" and
+    "<step>:<version>-<distro>" of an entry with a docker_host. The default engine is not among them."""
+    by_name = {}
+    for distro in settings.all_distros.values():
+        if distro.docker_host:
+            by_name[f"image:{distro.name}"] = distro.docker_host
+            by_name.update({f"{version}-{distro.name}": distro.docker_host for version in settings.versions})
+    hosts = set()
+    for task_name in task_names:
+        basename, _, name = task_name.partition(":")
+        host = by_name.get(f"image:{name}" if basename == "image" else name.split(":")[0])
+        if host:
+            hosts.add(host)
+    return hosts
 
 
 def all_tasks(settings: Settings, root: Path, cleaning: Cleaning = Cleaning()) -> Iterator[dict]:

@@ -60,6 +60,27 @@ class TimingReporter(ConsoleReporter):
         if removed:
             self.write(f"python-builder: removed {removed} container(s) {why}\n")
 
+    def _remove_remote_leftovers(self, task_names: set[str]) -> None:
+        """The interrupted steps that ran on a docker_host engine: remove this checkout's containers there too
+        (the config is read again with this run's variables to find which engines those steps used)."""
+        from . import cli, config, docker_env, graph, runner
+        from .plan import Layout
+        variables = cli.command_line_variables()
+        try:
+            settings = config.load(Path(variables.get("CONFIG", Path.cwd() / "config.toml")), variables)
+            hosts = graph.remote_engines(settings, task_names)
+        except Exception:  # noqa: BLE001 - the run itself read this config; nothing remote to clean otherwise
+            return
+        for host in sorted(hosts):
+            try:
+                removed = runner.remove_leftovers(docker_env.client(host), Layout.for_root(Path.cwd()).project_id)
+            except Exception as error:  # noqa: BLE001 - an unreachable engine: its step removes it next time
+                print(f"python-builder: could not remove the interrupted steps' containers on {host} ({error}); "
+                      "the next run of those steps there removes them", file=sys.stderr)
+                continue
+            if removed:
+                self.write(f"python-builder: removed {removed} container(s) of interrupted step(s) on {host}\n")
+
     def execute_task(self, task):
         self._started[task.name] = time.monotonic()
         super().execute_task(task)
@@ -89,6 +110,7 @@ class TimingReporter(ConsoleReporter):
             # Steps that began and never finished: Ctrl-C or SIGTERM under doit -n, whose worker threads
             # die with the process without their cleanup. Their containers must not go on writing.
             self._remove_leftovers(f"of {len(self._started)} interrupted step(s)")
+            self._remove_remote_leftovers(set(self._started))
         if self.timings:
             width = max(len(name) for name, _, _ in self.timings)
             self.write("\npython-builder: timing\n")

@@ -176,3 +176,60 @@ class _no_hold:
 
     def __exit__(self, *exc):
         return False
+
+
+# Ctrl-C under two workers: the interrupted steps' containers on a docker_host engine are removed too
+
+def test_remote_engines_of_interrupted_tasks(config_data):
+    from tasks import graph
+    settings = load(farm_config(config_data), PYTHON_VERSION="3.13.15", DISTRO="trixie,bookworm,noble")
+    assert graph.remote_engines(settings, ["compile:3.13.15-trixie", "image:bookworm", "download:3.13.15",
+                                           "configure:3.13.15-noble", "package:3.13.15-trixie"]) == {
+        "ssh://builder@farm1.example.org", "tcp://127.0.0.1:2376"}
+    # an entry whose name ends like another's is not mistaken for it; versions not in this run match nothing
+    assert graph.remote_engines(settings, ["compile:3.13.15-rpios-trixie", "compile:3.13.5-trixie"]) == set()
+
+
+def interrupted_run(project, monkeypatch, engines):
+    """A reporter whose run was interrupted while compile:3.13.15-trixie ran on a docker_host engine."""
+    from tasks import cli, docker_env
+    from tasks.reporter import TimingReporter
+    from doit.task import Task
+    text = (project / "config.toml").read_text()
+    section = text.index("[distros.trixie]")
+    arch = text.index('arch = "amd64"', section)
+    (project / "config.toml").write_text(text[:arch] + 'docker_host = "tcp://127.0.0.1:2376"\n' + text[arch:])
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(cli, "command_line_variables", lambda: {"PYTHON_VERSION": "3.13.15", "DISTRO": "trixie"})
+    monkeypatch.setattr(docker_env, "client", lambda host=None: engines(host))
+    out = io.StringIO()
+    report = TimingReporter(out, {"show_out": False, "show_err": False, "verbosity": 2, "failure_verbosity": 0})
+    report.execute_task(Task("compile:3.13.15-trixie", [(lambda: None, [])]))
+    report.complete_run()  # the worker thread never came back
+    return out.getvalue()
+
+
+def test_interrupted_steps_containers_on_a_docker_host_engine_are_removed(project, monkeypatch):
+    removed = []
+    monkeypatch.setattr(runner, "remove_leftovers",
+                        lambda engine, project_id: removed.append((engine, project_id)) or int(engine != "default"))
+    output = interrupted_run(project, monkeypatch, lambda host: host or "default")
+    project_id = Layout.for_root(project).project_id
+    assert removed == [("default", project_id), ("tcp://127.0.0.1:2376", project_id)]
+    assert "python-builder: removed 1 container(s) of interrupted step(s) on tcp://127.0.0.1:2376" in output
+
+
+def test_an_unreachable_docker_host_engine_is_one_line(project, monkeypatch, capsys):
+    from tasks.errors import UserError
+    monkeypatch.setattr(runner, "remove_leftovers", lambda engine, project_id: 0)
+
+    def engines(host):
+        if host:
+            raise UserError(f"cannot reach the Docker daemon at {host}")
+        return "default"
+
+    interrupted_run(project, monkeypatch, engines)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["python-builder: could not remove the interrupted steps' containers on tcp://127.0.0.1:2376 "
+                   "(cannot reach the Docker daemon at tcp://127.0.0.1:2376); the next run of those steps there "
+                   "removes them"]
