@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,24 @@ class BackgroundDoit:
                 self.process.wait()
             self._reader.join(timeout=30)
         return self.output
+
+    def interrupt_once_running(self, engine, project: Path, steps: list[str], sig: int) -> str:
+        """Send `sig` once a container of each of `steps` runs on `engine` (plus 2 s: well inside them), then
+        wait for the end and return the output."""
+        from tasks.plan import Layout
+        label = {"label": f"io.python-builder.project={Layout.for_root(project).project_id}"}
+        try:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and self.poll() is None:
+                running = {c.labels.get("io.python-builder.step")
+                           for c in engine.containers.list(all=True, filters=label) if c.status == "running"}
+                if set(steps) <= running:
+                    break
+                time.sleep(0.2)
+            else:
+                raise AssertionError(f"{', '.join(steps)} never ran at once:\n{self.output[-3000:]}")
+            time.sleep(2)
+            self.send_signal(sig)
+        finally:
+            output = self.finish(timeout=180)
+        return output

@@ -151,22 +151,10 @@ def test_ctrl_c_removes_the_interrupted_steps_container_on_the_second_engine(far
     run_doit(fresh, "forget", f"compile:{key}", "DISTRO=trixie-farm", *COMMON)
     (fresh / "cache" / "build" / key / "default.compiling").touch()  # restart from make clean: a long compile
     engine = second_engine.client()
-    label = {"label": f"io.python-builder.project={Layout.for_root(fresh).project_id}"}
     process = BackgroundDoit(fresh, f"compile:{key}", "DISTRO=trixie-farm", *COMMON)
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and process.poll() is None:
-            if any(c.status == "running" and c.labels.get("io.python-builder.step") == f"compile:{key}"
-                   for c in engine.containers.list(all=True, filters=label)):
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"the compile never ran on the second engine:\n{process.output[-3000:]}")
-        time.sleep(2)
-        process.send_signal(signal.SIGINT)
-    finally:
-        output = process.finish(timeout=180)
+    output = process.interrupt_once_running(engine, fresh, [f"compile:{key}"], signal.SIGINT)
     assert process.returncode != 0 and "Traceback" not in output, output[-3000:]
     assert f"of interrupted step(s) on {second_engine.url}" in output, output[-2000:]
+    label = {"label": f"io.python-builder.project={Layout.for_root(fresh).project_id}"}
     assert engine.containers.list(all=True, filters=label) == []
     assert not (fresh / "cache" / "build" / key / "default.compiled.json").exists()

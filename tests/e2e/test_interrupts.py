@@ -231,20 +231,7 @@ def test_ctrl_c_while_two_steps_run_stops_both(walk, docker_engine):
     for variant in build.variants:  # as after a run that died mid-compile: both start again from make clean
         build.compiling_marker(variant).touch()
     process = BackgroundDoit(walk, *names, *ARGS[1:])
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and process.poll() is None:
-            running = {c.labels.get("io.python-builder.step") for c in ours(docker_engine, walk)
-                       if c.status == "running"}
-            if set(names) <= running:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"the two compiles never ran at once:\n{process.output[-3000:]}")
-        time.sleep(2)
-        process.send_signal(signal.SIGINT)
-    finally:
-        output = process.finish(timeout=180)
+    output = process.interrupt_once_running(docker_engine, walk, names, signal.SIGINT)
     with open(walk / "doit-runs.log", "a") as log:
         log.write(f"\n===== Ctrl-C during two compiles at once\n{output}")
     assert process.returncode != 0
