@@ -25,8 +25,9 @@ def _ccache_counts(values: dict) -> tuple[int, int, int, int] | None:
 
 
 def _hits(hits: int, lookups: int, remote_hits: int, remote_lookups: int) -> str:
-    text = f"{hits}/{lookups} hits ({hits / lookups:.0%})" if lookups else "0 lookups"
-    return text + (f", remote {remote_hits}/{remote_lookups}" if remote_lookups else "")
+    """Counts of compiles that looked something up (_ccache_counts keeps no others): lookups > 0."""
+    return f"{hits}/{lookups} hits ({hits / lookups:.0%})" + (
+        f", remote {remote_hits}/{remote_lookups}" if remote_lookups else "")
 
 
 class TimingReporter(ConsoleReporter):
@@ -49,13 +50,18 @@ class TimingReporter(ConsoleReporter):
             self._remove_leftovers()
         super().initialize(tasks, selected_tasks)
 
-    def _remove_leftovers(self, why: str = "left by a killed run") -> None:
+    def _remove_leftovers(self, why: str = "left by a killed run", docker_host: str | None = None) -> None:
+        """Remove this checkout's containers on the default engine, or on `docker_host`."""
         from . import docker_env, runner
         from .plan import Layout
         try:
-            removed = runner.remove_leftovers(docker_env.client(), Layout.for_root(Path.cwd()).project_id)
+            removed = runner.remove_leftovers(docker_env.client(docker_host), Layout.for_root(Path.cwd()).project_id)
         except Exception as error:  # noqa: BLE001 - no daemon: the steps will say so themselves
-            print(f"python-builder: could not check for leftover containers ({error})", file=sys.stderr)
+            if docker_host:
+                print(f"python-builder: could not remove the interrupted steps' containers on {docker_host} "
+                      f"({error}); the next run of those steps there removes them", file=sys.stderr)
+            else:
+                print(f"python-builder: could not check for leftover containers ({error})", file=sys.stderr)
             return
         if removed:
             self.write(f"python-builder: removed {removed} container(s) {why}\n")
@@ -63,8 +69,7 @@ class TimingReporter(ConsoleReporter):
     def _remove_remote_leftovers(self, task_names: set[str]) -> None:
         """The interrupted steps that ran on a docker_host engine: remove this checkout's containers there too
         (the config is read again with this run's variables to find which engines those steps used)."""
-        from . import cli, config, docker_env, graph, runner
-        from .plan import Layout
+        from . import cli, config, graph
         variables = cli.command_line_variables()
         try:
             settings = config.load(Path(variables.get("CONFIG", Path.cwd() / "config.toml")), variables)
@@ -72,14 +77,7 @@ class TimingReporter(ConsoleReporter):
         except Exception:  # noqa: BLE001 - the run itself read this config; nothing remote to clean otherwise
             return
         for host in sorted(hosts):
-            try:
-                removed = runner.remove_leftovers(docker_env.client(host), Layout.for_root(Path.cwd()).project_id)
-            except Exception as error:  # noqa: BLE001 - an unreachable engine: its step removes it next time
-                print(f"python-builder: could not remove the interrupted steps' containers on {host} ({error}); "
-                      "the next run of those steps there removes them", file=sys.stderr)
-                continue
-            if removed:
-                self.write(f"python-builder: removed {removed} container(s) of interrupted step(s) on {host}\n")
+            self._remove_leftovers(f"of interrupted step(s) on {host}", host)
 
     def execute_task(self, task):
         self._started[task.name] = time.monotonic()

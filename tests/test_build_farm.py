@@ -193,8 +193,7 @@ def test_remote_engines_of_interrupted_tasks(config_data):
 def interrupted_run(project, monkeypatch, engines):
     """A reporter whose run was interrupted while compile:3.13.15-trixie ran on a docker_host engine."""
     from tasks import cli, docker_env
-    from tasks.reporter import TimingReporter
-    from doit.task import Task
+    from tests.test_parallel_runs import reporter, task
     text = (project / "config.toml").read_text()
     section = text.index("[distros.trixie]")
     arch = text.index('arch = "amd64"', section)
@@ -202,9 +201,8 @@ def interrupted_run(project, monkeypatch, engines):
     monkeypatch.chdir(project)
     monkeypatch.setattr(cli, "command_line_variables", lambda: {"PYTHON_VERSION": "3.13.15", "DISTRO": "trixie"})
     monkeypatch.setattr(docker_env, "client", lambda host=None: engines(host))
-    out = io.StringIO()
-    report = TimingReporter(out, {"show_out": False, "show_err": False, "verbosity": 2, "failure_verbosity": 0})
-    report.execute_task(Task("compile:3.13.15-trixie", [(lambda: None, [])]))
+    report, out = reporter()
+    report.execute_task(task("compile:3.13.15-trixie"))
     report.complete_run()  # the worker thread never came back
     return out.getvalue()
 
