@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
-from . import config, graph
+from . import config, graph, selection
 from .errors import UserError
 
 
@@ -17,12 +17,15 @@ def command_line_variables() -> dict[str, str]:
     return dict(getattr(doit.doit_cmd, "_CMDLINE_VARS", None) or {})
 
 
-def tasks(root: Path, variables: Mapping[str, str] | None = None) -> Iterator[dict]:
-    """All task dicts; a configuration problem ends doit with one line (no traceback), exit status 2."""
+def tasks(root: Path, variables: Mapping[str, str] | None = None,
+          argv: Sequence[str] | None = None) -> Iterator[dict]:
+    """All task dicts, the matrix widened by the pinned versions that task names on the command line name
+    (`doit build:3.14.7`); a configuration problem ends doit with one line (no traceback), exit status 2."""
     variables = command_line_variables() if variables is None else variables
+    argv = sys.argv[1:] if argv is None else argv
     try:
         config_path = Path(variables.get("CONFIG", root / "config.toml"))
-        settings = config.load(config_path, variables)
+        settings = selection.widen(config.load(config_path, variables), selection.requested(argv))
         cleaning = graph.Cleaning(
             downloads=config.parse_bool(variables.get("CLEAN_DOWNLOADS", False), "CLEAN_DOWNLOADS"),
             images=config.parse_bool(variables.get("CLEAN_IMAGES", False), "CLEAN_IMAGES"),

@@ -43,7 +43,8 @@ COMPRESSIONS = ("xz", "gzip", "none")
 PROFILE_TASK_PATTERN = re.compile(r"^[A-Za-z0-9 ._=/,:+-]*$")
 IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
 ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
-MAJOR_MINOR_PATTERN = re.compile(r"^3\.[0-9]{1,2}$")
+MAJOR_MINOR_PATTERN = re.compile(r"^3\.(0|[1-9][0-9]?)$")
+MICRO_PATTERN = re.compile(r"^(0|[1-9][0-9]{0,3})((a|b|rc)[1-9][0-9]{0,2})?$")
 URL_TEMPLATE_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\]+$")
 # A Docker engine: unix:///path/docker.sock, tcp://host:2376, ssh://user@host (what DOCKER_HOST takes).
 DOCKER_HOST_PATTERN = re.compile(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-]+:[0-9]{1,5}|"
@@ -200,7 +201,8 @@ def _str_list(table: Mapping[str, Any], key: str, where: str, pattern: re.Patter
 
 def _matching(value: Any, pattern: re.Pattern[str], where: str, what: str) -> str:
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise UserError(f"{where}: {value!r} is not a valid {what}")
+        shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}… ({len(repr(value))} characters)"
+        raise UserError(f"{where}: {shown} is not a valid {what}")
     return value
 
 
@@ -433,11 +435,23 @@ def _check_pins(settings: Settings) -> None:
 # command-line variables
 
 
+def _unique_list(text: str, where: str) -> list[str]:
+    """A comma-separated list (blanks around items allowed) with no item given twice."""
+    items = [item.strip() for item in text.split(",")]
+    twice = sorted({item for item in items if items.count(item) > 1})
+    if twice:
+        raise UserError(f"{where}: {twice[0][:40]!r} is given twice; name each item once")
+    return items
+
+
 def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Settings:
     """Apply the original builder's build arguments (and DISTRO) given as doit command-line variables."""
-    unknown = sorted(k for k in variables if k not in CLI_VARIABLES and k.isupper())
+    unknown = sorted(k for k in variables if k not in CLI_VARIABLES)
     if unknown:
-        raise UserError(f"command line: unknown variable {unknown[0]}; known: {', '.join(CLI_VARIABLES)}")
+        name = unknown[0]
+        hint = f"variable names are upper case: {name.upper()}=…" if name.upper() in CLI_VARIABLES else \
+            f"known: {', '.join(CLI_VARIABLES)}"
+        raise UserError(f"command line: unknown variable {name[:40]}; {hint}")
     changes: dict[str, Any] = {}
 
     version_text = variables.get("PYTHON_VERSION")
@@ -447,15 +461,18 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     if (maj_min is None) != (mic is None):
         raise UserError("command line: PYTHON_VER_MAJ_MIN and PYTHON_VER_MIC go together "
                         "(e.g. PYTHON_VER_MAJ_MIN=3.14 PYTHON_VER_MIC=2), or use PYTHON_VERSION=3.14.2")
-    if maj_min is not None:
+    if maj_min is not None and mic is not None:
+        _matching(maj_min, MAJOR_MINOR_PATTERN, "PYTHON_VER_MAJ_MIN", "major.minor version (e.g. 3.14)")
+        _matching(mic, MICRO_PATTERN, "PYTHON_VER_MIC", "micro version (one number, e.g. 7, or 0rc2)")
         version_text = f"{maj_min}.{mic}"
     if version_text is not None:
-        changes["versions"] = tuple(Version.parse(v.strip(), "PYTHON_VERSION") for v in version_text.split(","))
+        changes["versions"] = tuple(Version.parse(v, "PYTHON_VERSION")
+                                    for v in _unique_list(version_text, "PYTHON_VERSION"))
 
     distros = settings.distros
     if "DISTRO" in variables:
-        distros = tuple(_known_distro(settings.all_distros, n.strip(), "DISTRO")
-                        for n in variables["DISTRO"].split(","))
+        distros = tuple(_known_distro(settings.all_distros, n, "DISTRO")
+                        for n in _unique_list(variables["DISTRO"], "DISTRO"))
     base = variables.get("OS_DISTRO_BASE")
     if base is not None:
         _matching(base, IMAGE_PATTERN, "OS_DISTRO_BASE", "Docker image name")

@@ -8,6 +8,11 @@ class UserError(Exception):
         return " ".join(str(self.args[0] if self.args else "").split())
 
 
+def clip(text: str, limit: int = 40) -> str:
+    """`text` as it is when short, else its start and its length: error lines stay one short line."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 def user_errors(action):
     """Decorate a doit action: a UserError becomes a one-line task failure instead of a traceback."""
     import functools

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from .errors import UserError
 
-VERSION_PATTERN = re.compile(r"^(\d+)\.(\d+)\.(\d+)((a|b|rc)(\d+))?$")
+# The canonical ASCII form only: no leading zeros, no other digits than 0-9, no sign, no blanks.
+NUMBER = r"(0|[1-9][0-9]{0,3})"
+VERSION_PATTERN = re.compile(rf"^{NUMBER}\.{NUMBER}\.{NUMBER}((a|b|rc)([1-9][0-9]{{0,2}}))?$", re.ASCII)
+LONGEST = 24  # longer text is shown cut in the error line
 
 # Free-threading (--disable-gil) exists from 3.13 on; older lines are out of scope.
 OLDEST_SUPPORTED = (3, 13)
@@ -28,8 +31,9 @@ class Version:
             raise UserError(f"{where}: expected a version string like \"3.13.15\", got {text!r}")
         match = VERSION_PATTERN.fullmatch(text)
         if not match:
+            shown = repr(text) if len(text) <= LONGEST else f"{text[:LONGEST]!r}… ({len(text)} characters)"
             raise UserError(
-                f"{where}: {text!r} is not a CPython release version "
+                f"{where}: {shown} is not a CPython release version "
                 "(write it as X.Y.Z or X.Y.Z{a,b,rc}N, e.g. 3.13.15 or 3.15.0rc1)"
             )
         major, minor, micro = (int(match.group(i)) for i in (1, 2, 3))

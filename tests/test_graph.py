@@ -35,7 +35,7 @@ def run_doit(project, monkeypatch):
     def run(*argv: str) -> list[str]:
         module = types.ModuleType("dodo_under_test")
         module.DOIT_CONFIG = {"default_tasks": ["build"], "backend": "sqlite3", "verbosity": 0}
-        module.task_python_builder = lambda: cli.tasks(project)
+        module.task_python_builder = lambda: cli.tasks(project, argv=list(argv))
         out = io.StringIO()
         code = DoitMain(ModuleTaskLoader(vars(module)), config_filenames=(), extra_config={
             "GLOBAL": {"dep_file": str(project / ".doit.db"), "backend": "sqlite3", "outfile": out}
