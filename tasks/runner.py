@@ -45,6 +45,8 @@ class Step:
     # The distro's docker_host: the step runs on that engine, and its mounts travel as tar streams (see
     # tasks/transfer.py). None: the default engine, with bind mounts.
     docker_host: str | None = None
+    # Linux capabilities beyond Docker's default set (validate's smoke tests: SYS_PTRACE for sys.remote_exec)
+    capabilities: tuple[str, ...] = ()
 
 
 def container_name(project_id: str, step_name: str) -> str:
@@ -249,7 +251,7 @@ def run(step: Step, engine=None) -> None:
             container = engine.containers.create(
                 step.image, list(step.command), name=name, user=step.user or docker_env.user_spec(),
                 environment={**BASE_ENVIRONMENT, **step.environment}, mounts=_docker_mounts(step),
-                network_mode=step.network, working_dir=step.workdir,
+                network_mode=step.network, working_dir=step.workdir, cap_add=list(step.capabilities) or None,
                 labels={docker_env.LABEL_PROJECT: step.project_id, docker_env.LABEL_STEP: step.name},
             )
             send_mounts(container, step)

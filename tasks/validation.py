@@ -7,6 +7,7 @@ docker/validate/validate.sh collects facts (exit codes, logs, JSON from the inst
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -44,9 +45,29 @@ LINTIAN_LINE = re.compile(r"^([EWIPXO]): ([a-z0-9][a-z0-9+.-]*)(?: [a-z]+)?: ([a
 LEAKY_FLAGS = re.compile(r"-flto\S*|-fprofile-\S+|-fuse-linker-plugin|-ffat-lto-objects")
 
 
+# What each release line adds to the module inventory (from that line on): 3.14 brought Zstandard on the
+# system libzstd (PEP 784) and the remote-debugging support behind sys.remote_exec (PEP 768).
+LINE_MODULES = {
+    (3, 14): ("_zstd", "compression.zstd", "_remote_debugging"),
+}
+# The free-threaded build's status per release line (from that line on).
+FREE_THREADING = {
+    (3, 13): "experimental (PEP 703)",
+    (3, 14): "supported (PEP 779)",
+}
+
+
+def _by_line(table: dict, version) -> list:
+    return [value for line, value in sorted(table.items()) if (version.major, version.minor) >= line]
+
+
 def modules_for(build: Build) -> tuple[str, ...]:
-    extra = ("_zstd",) if (build.version.major, build.version.minor) >= (3, 14) else ()
-    return BASE_MODULES + extra
+    return BASE_MODULES + tuple(m for added in _by_line(LINE_MODULES, build.version) for m in added)
+
+
+def free_threading_status(version) -> str:
+    statuses = _by_line(FREE_THREADING, version)
+    return statuses[-1] if statuses else "not available"
 
 
 @dataclass(frozen=True)
@@ -187,6 +208,31 @@ def _rc(facts: dict, name: str) -> int | None:
     return facts.get("rc", {}).get(name)
 
 
+REGRTEST_FAILED = re.compile(r"^(?:\d+:\d+:\d+ )?(?:load avg: [\d.]+ )?(?:\[[ \d/]+\] )?(test_\w+) "
+                             r"(?:failed|crashed)\b", re.M)
+REGRTEST_CASE = re.compile(r"^(FAIL|ERROR): (test\w*) \(([\w.]+)\)", re.M)
+
+
+def failed_tests(log: str) -> dict[str, list[str]]:
+    """The test modules and cases a regrtest run (`python -m test`) reports as failed in its output."""
+    modules = sorted(set(REGRTEST_FAILED.findall(log)))
+    cases = sorted({f"{where}.{case}" if not where.endswith(case) else where
+                    for _, case, where in REGRTEST_CASE.findall(log)})
+    return {"modules": modules, "cases": cases}
+
+
+def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
+    """The smoke subset's check: on a failure, the failing modules and cases, and where the output is kept."""
+    check = _step(facts, name, label)
+    if check.ok:
+        return check
+    failed = failed_tests(facts.get("logs", {}).get(name, ""))
+    kept = build.layout.logs / f"validate-{build.key}-{name}.log"
+    modules = ", ".join(failed["modules"]) or "no module named in the output"
+    cases = "; ".join(failed["cases"][:8]) + (" …" if len(failed["cases"]) > 8 else "")
+    return Check(label, False, f"failed: {modules}" + (f" ({cases})" if cases else "") + f"; output: {kept}")
+
+
 def _step(facts: dict, name: str, label: str) -> Check:
     rc = _rc(facts, name)
     tail = " | ".join(facts.get("logs", {}).get(name, "").strip().splitlines()[-3:])
@@ -288,9 +334,9 @@ def judge(facts: dict, build: Build) -> list[Check]:
                                 missing_profiles <= MAX_MISSING_PROFILES,
                                 f"{missing_profiles} file(s) compiled without profile data (-Wmissing-profile; "
                                 f"at most {MAX_MISSING_PROFILES} allowed)"))
-        checks.append(_step(facts, "smoke-main", f"test suite smoke subset ({len(SMOKE_TESTS)} modules)"))
+        checks.append(_smoke(facts, "smoke-main", f"test suite smoke subset ({len(SMOKE_TESTS)} modules)", build))
         if build.settings.free_threaded:
-            checks.append(_step(facts, "smoke-ft", "test suite smoke subset, free-threaded"))
+            checks.append(_smoke(facts, "smoke-ft", "test suite smoke subset, free-threaded", build))
     missing = facts.get("build_log_missing", [])
     checks.append(Check("build log lists no missing modules", not missing,
                         "none" if not missing else " ".join(missing)))
@@ -384,6 +430,9 @@ def validate(build: Build) -> dict:
         install = runner.Step(
             name=f"validate:{build.key}", image=base, log=layout.logs / f"validate-{build.key}.log",
             project_id=layout.project_id, user="0:0", network="host",
+            # test_sys's sys.remote_exec (3.14+) attaches to a process with ptrace, which Docker's default
+            # profile withholds: the throwaway install container gets it, so the smoke subset runs whole
+            capabilities=("SYS_PTRACE",),
             command=("bash", "/pb/validate/validate.sh", *debs),
             environment={"PB_PREFIX": build.prefix, "PB_MM": build.version.major_minor,
                          "PB_PKG_MAIN": build.package_main,
@@ -398,11 +447,15 @@ def validate(build: Build) -> dict:
         # lintian is one busy core; the install check mostly waits on apt and the tests: they overlap well
         runner.run_side_by_side(install, lintian)
         facts = read_facts(work, build)
+        for name in ("smoke-main", "smoke-ft"):  # the test suite's output is kept whole, beside the step's log
+            if (work / f"{name}.log").exists():
+                shutil.copyfile(work / f"{name}.log", layout.logs / f"validate-{build.key}-{name}.log")
     finally:
         remove_tree(work)
     checks = judge(facts, build)
     report = {
         "build": build.key, "package_version": build.debian_version, "base_image": base,
+        "free_threading": free_threading_status(build.version) if build.settings.free_threaded else None,
         "passed": all(c.ok for c in checks),
         "checks": [asdict(c) for c in checks],
         "modules": {k: sorted(n for n, m in (facts.get(k) or {}).get("modules", {}).items() if m.get("ok"))

@@ -6,7 +6,7 @@ import pytest
 
 from tasks import config
 from tasks.plan import Build, Layout
-from tasks.validation import judge, missing_from_build_log, modules_for
+from tasks.validation import failed_tests, free_threading_status, judge, missing_from_build_log, modules_for
 from tasks.versions import Version
 
 PREFIX = "/opt/python/python3.13"
@@ -112,6 +112,47 @@ def test_zstd_expected_from_314(build, config_data, root):
     settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.10"})
     b314 = Build(Version.parse("3.14.10"), settings.distros[0], settings, Layout.for_root(root))
     assert "_zstd" in modules_for(b314) and "_zstd" not in modules_for(build)
+    for module in ("compression.zstd", "_remote_debugging"):
+        assert module in modules_for(b314) and module not in modules_for(build)
+
+
+@pytest.mark.parametrize("version, status", [
+    ("3.13.15", "experimental (PEP 703)"), ("3.14.7", "supported (PEP 779)"), ("3.15.0rc2", "supported (PEP 779)"),
+])
+def test_free_threading_status_per_line(version, status):
+    assert free_threading_status(Version.parse(version)) == status
+
+
+REGRTEST_OUTPUT = """\
+0:00:01 load avg: 1.52 [ 1/12] test_json passed
+0:00:09 load avg: 1.60 [ 2/12/1] test_sys failed (1 error)
+test_remote_exec (test.test_sys.TestRemoteExec.test_remote_exec) ... ERROR
+======================================================================
+ERROR: test_remote_exec (test.test_sys.TestRemoteExec.test_remote_exec)
+----------------------------------------------------------------------
+PermissionError: [Errno 1] Operation not permitted
+0:00:20 load avg: 1.7 [12/12/2] test_ssl failed
+FAIL: test_context (test.test_ssl.ContextTests.test_context)
+== Tests result: FAILURE ==
+2 tests failed:
+    test_ssl test_sys
+"""
+
+
+def test_failed_smoke_tests_are_named_with_their_cases(config_data, root, good):
+    assert failed_tests(REGRTEST_OUTPUT) == {
+        "modules": ["test_ssl", "test_sys"],
+        "cases": ["test.test_ssl.ContextTests.test_context", "test.test_sys.TestRemoteExec.test_remote_exec"]}
+    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7"})
+    optimized = Build(Version.parse("3.14.7"), settings.distros[0], settings, Layout.for_root(root))
+    facts = copy.deepcopy(good)
+    facts["rc"].update({"smoke-main": 2, "smoke-ft": 0})
+    facts["logs"]["smoke-main"] = REGRTEST_OUTPUT
+    check = next(c for c in judge(facts, optimized) if c.name.startswith("test suite smoke subset ("))
+    assert not check.ok
+    assert check.detail.startswith("failed: test_ssl, test_sys (test.test_ssl.ContextTests.test_context; "
+                                   "test.test_sys.TestRemoteExec.test_remote_exec); output: "), check.detail
+    assert check.detail.endswith("validate-3.14.7-trixie-smoke-main.log")
 
 
 def test_missing_modules_from_a_build_log():
