@@ -7,6 +7,7 @@ pattern here, so the rest of the code can pass values as argv or environment wit
 
 from __future__ import annotations
 
+import posixpath
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -25,10 +26,12 @@ PACKAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 DISTRO_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 IMAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$")
 DISPLAY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._(),+-]{0,80}$")
-MAINTAINER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._'-]{0,60} <[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>$")
+# Debian policy 5.6.2: a name (any UTF-8 letters; no ',' '<' '>' or control characters) and an address.
+MAINTAINER_PATTERN = re.compile(r"^[^\W_][^,<>\x00-\x1f\x7f\"$`\\]{0,79} <[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>$")
 PREFIX_PATTERN = re.compile(r"^/[A-Za-z0-9._/-]*\{major_minor\}[A-Za-z0-9._/-]*$")
 NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*-$")
-REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9.~]*$")
+# Debian policy 5.6.12: debian_revision is alphanumerics and + . ~ (1, 1+b1, 0~bpo12+1); kept short.
+REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9+.~]{0,30}$", re.ASCII)
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 # "off": CPython's own flags only; "dpkg": dpkg-buildflags' CFLAGS/CPPFLAGS/LDFLAGS as they are (its -O2
 # then lands after CPython's -O3); "debian": the distro's hardening the way Debian builds its python3.X
@@ -313,6 +316,23 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
     return pins
 
 
+# Where add-on software may live (FHS): the prefix is a directory below one of these.
+PREFIX_ROOTS = ("/opt/", "/usr/local/")
+
+
+def _prefix(template: str) -> str:
+    """package.prefix: an absolute, normalized path containing {major_minor}, below /opt or /usr/local."""
+    _matching(template, PREFIX_PATTERN, "package.prefix", "prefix (an absolute path containing {major_minor})")
+    path = template.format(major_minor="3.14")
+    if posixpath.normpath(path) != path or "//" in path:
+        raise UserError(f"package.prefix: {template!r} is not a normalized path (no '..', '.', '//' or trailing "
+                        f"'/'); write it as {posixpath.normpath(path).replace('3.14', '{major_minor}')!r}")
+    if not path.startswith(PREFIX_ROOTS):
+        raise UserError(f"package.prefix: {template!r} is outside /opt and /usr/local; add-on interpreters "
+                        "belong below one of them, e.g. /opt/python/python{major_minor}")
+    return template
+
+
 def _one_of(value: str, modes: tuple[str, ...], where: str) -> str:
     if value not in modes:
         raise UserError(f"{where}: {value!r} is not one of {', '.join(modes)}")
@@ -378,9 +398,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
         free_threaded=_get(build, "free_threaded", bool, "build", True),
         jobs=jobs,
         allow_unpinned=_get(build, "allow_unpinned", bool, "build", False),
-        prefix_template=_matching(_get(package, "prefix", str, "package", "/opt/python/python{major_minor}"),
-                                  PREFIX_PATTERN, "package.prefix",
-                                  "prefix (an absolute path containing {major_minor})"),
+        prefix_template=_prefix(_get(package, "prefix", str, "package", "/opt/python/python{major_minor}")),
         name_prefix=_matching(_get(package, "name_prefix", str, "package", "opt-"), NAME_PREFIX_PATTERN,
                               "package.name_prefix",
                               "package name prefix (lowercase, ending in '-'; it must not be empty: "

@@ -70,8 +70,16 @@ def _hash_existing(part: Path, digest) -> int:
     return size
 
 
-def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) + 1) -> Fetched:
-    """Download `url` into `part` (resuming a partial file of the same URL); raises DownloadError."""
+class TooLarge(DownloadError):
+    """The server sent (or announced) more bytes than the file can have: the partial file is removed."""
+
+
+def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) + 1,
+              limit: int | None = None) -> Fetched:
+    """Download `url` into `part` (resuming a partial file of the same URL); raises DownloadError.
+
+    `limit`: the most bytes the file may have (its pinned size): a server that announces or sends more is
+    stopped there, and the partial file removed (TooLarge)."""
     sidecar = part.with_name(part.name + ".url")
     if not (sidecar.is_file() and sidecar.read_text() == url):
         part.unlink(missing_ok=True)
@@ -104,7 +112,9 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
                 else:
                     raise DownloadError(f"HTTP {response.status_code}")
                 length = response.headers.get("Content-Length")
-                total = have + int(length) if length and length.isdigit() else None
+                total = have + int(length) if length and length.isdigit() and len(length) < 20 else None
+                if limit is not None and total is not None and total > limit:
+                    raise TooLarge(f"the server announced {total} bytes, more than the {limit} bytes expected")
                 size = have
                 try:
                     out = open(part, mode, buffering=0)  # unbuffered: a full disk fails the write itself
@@ -113,6 +123,8 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
                 with out:
                     for chunk in response.raw.stream(CHUNK, decode_content=False):
                         received = True
+                        if limit is not None and size + len(chunk) > limit:
+                            raise TooLarge(f"the server sent more than the {limit} bytes expected; stopped there")
                         digest.update(chunk)
                         try:
                             out.write(chunk)
@@ -126,6 +138,10 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
                 progress.done(size)
                 sidecar.unlink(missing_ok=True)
                 return Fetched(digest.hexdigest(), size, resumed_from)
+        except TooLarge:
+            part.unlink(missing_ok=True)
+            sidecar.unlink(missing_ok=True)
+            raise
         except (DownloadError, LocalWriteError):
             raise
         except (requests.RequestException, OSError, Exception) as error:  # noqa: BLE001 - urllib3 errors too

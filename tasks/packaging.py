@@ -91,23 +91,24 @@ def render_debian_dir(build: Build, templates: Path, dest: Path, date_epoch: flo
     values = template_values(build, date_epoch)
     remove_tree(dest)
     dest.mkdir(parents=True)
-    control = render((templates / "control.in").read_text(), values)
+    control = render((templates / "control.in").read_text(encoding="utf-8"), values)
     if build.settings.free_threaded:
-        control += render((templates / "control-freethreaded.in").read_text(), values)
-    (dest / "control").write_text(wrap_lines(control, "control"))
-    (dest / "changelog").write_text(wrap_lines(render((templates / "changelog.in").read_text(), values), "changelog"))
+        control += render((templates / "control-freethreaded.in").read_text(encoding="utf-8"), values)
+    (dest / "control").write_text(wrap_lines(control, "control"), encoding="utf-8")
+    changelog = render((templates / "changelog.in").read_text(encoding="utf-8"), values)
+    (dest / "changelog").write_text(wrap_lines(changelog, "changelog"), encoding="utf-8")
     for package in build.packages:
         package_values = {**values, **package_values_for(build, package)}
         for script in ("postinst", "prerm"):
-            text = render((templates / f"{script}.in").read_text(), package_values)
-            (dest / f"{package}.{script}").write_text(text)
-        overrides = [render((templates / name).read_text(), package_values)
+            text = render((templates / f"{script}.in").read_text(encoding="utf-8"), package_values)
+            (dest / f"{package}.{script}").write_text(text, encoding="utf-8")
+        overrides = [render((templates / name).read_text(encoding="utf-8"), package_values)
                      for name in override_templates(build, package)]
-        (dest / f"{package}.lintian-overrides").write_text("".join(overrides))
+        (dest / f"{package}.lintian-overrides").write_text("".join(overrides), encoding="utf-8")
     for name in STATIC_FILES:
         shutil.copy2(templates / name, dest / name)
     (dest / "source").mkdir()
-    (dest / "source" / "format").write_text("3.0 (native)\n")
+    (dest / "source" / "format").write_text("3.0 (native)\n", encoding="utf-8")
 
 
 def pkg_dir(build: Build) -> Path:

@@ -71,12 +71,23 @@ def _check(pin: Pin | None, digest: str, size: int) -> None:
         raise _Mismatch(f"sha256 {digest}, pinned {pin.sha256}")
 
 
-def _copy_local(path: Path, part: Path) -> tuple[str, int]:
+# The most a CPython source tarball may weigh when its pin gives no size (they are 20-30 MB): a source
+# that sends more is stopped there instead of filling the disk.
+MAX_TARBALL = 256 << 20
+
+
+def size_limit(pin: Pin | None) -> int:
+    return pin.size if pin is not None and pin.size is not None else MAX_TARBALL
+
+
+def _copy_local(path: Path, part: Path, limit: int) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with open(path, "rb") as src, open(part, "wb") as dst:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
+            if size > limit:
+                raise _Mismatch(f"larger than the {limit} bytes expected")
             dst.write(chunk)
     return digest.hexdigest(), size
 
@@ -98,7 +109,7 @@ def fetch(settings: Settings, version: Version, dest: Path,
                 if not path.is_file():
                     continue  # an absent file in a local directory is not worth a line
                 try:
-                    digest, size = _copy_local(path, part)
+                    digest, size = _copy_local(path, part, size_limit(pin))
                 except OSError as error:
                     _discard(part)
                     failures.append(f"local {path}: {error.strerror or error}")
@@ -106,8 +117,22 @@ def fetch(settings: Settings, version: Version, dest: Path,
                     continue
             else:
                 print(f"  fetching {candidate.location}", file=sys.stderr)
-                fetched = download.fetch_url(candidate.location, part, settings.sources.timeout)
+                fetched = download.fetch_url(candidate.location, part, settings.sources.timeout,
+                                             limit=size_limit(pin))
                 digest, size = fetched.sha256, fetched.size
+                if fetched.resumed_from:
+                    try:
+                        _check(pin, digest, size)
+                    except _Mismatch:
+                        # the bytes kept from an earlier run were wrong, not (necessarily) the server's: say
+                        # so, drop them and fetch the whole file once more
+                        print(f"  the partial download {part} ({fetched.resumed_from} bytes, kept from an "
+                              "earlier run) was corrupt: removed it; downloading the whole file again",
+                              file=sys.stderr)
+                        _discard(part)
+                        fetched = download.fetch_url(candidate.location, part, settings.sources.timeout,
+                                                     limit=size_limit(pin))
+                        digest, size = fetched.sha256, fetched.size
             _check(pin, digest, size)
         except download.LocalWriteError as error:
             _discard(part)

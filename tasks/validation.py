@@ -296,8 +296,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
         checks.append(_step(facts, "python3t", "python3t exists and runs without the GIL"))
         checks.append(_step(facts, "venv-ft", "free-threaded venv + pip installs into that venv only"))
         shared = sorted(p for p in files_main & set(facts.get("files_ft", []))
-                        if p not in ("/.", "/opt", "/opt/python", build.prefix, "/usr", "/usr/share",
-                                     "/usr/share/doc", "/usr/share/lintian", "/usr/share/lintian/overrides"))
+                        if p not in (*_parents(build.prefix), build.prefix, *SHARED_SYSTEM_DIRS))
         shared = [p for p in shared if not _is_shared_dir(p, build)]
         checks.append(Check("the two packages share no file", not shared,
                             "none shared" if not shared else f"{len(shared)} shared, e.g. {shared[0]}"))
@@ -356,9 +355,19 @@ def _is_shared_dir(path: str, build: Build) -> bool:
                     f"{prefix}/share", f"{prefix}/share/man", f"{prefix}/share/man/man1")
 
 
+# Directories every package lists and many own: the packages' docs and lintian overrides live under them.
+SHARED_SYSTEM_DIRS = ("/usr", "/usr/share", "/usr/share/doc", "/usr/share/lintian", "/usr/share/lintian/overrides")
+
+
+def _parents(prefix: str) -> tuple[str, ...]:
+    """The directories above the prefix, as dpkg lists them ("/." for the root): /opt/python/python3.14 ->
+    /., /opt, /opt/python."""
+    parts = prefix.strip("/").split("/")
+    return ("/.", *("/" + "/".join(parts[:i]) for i in range(1, len(parts))))
+
+
 def _allowed_path(path: str, build: Build) -> bool:
-    if path in ("/.", "/opt", "/opt/python", "/usr", "/usr/share", "/usr/share/doc", "/usr/share/lintian",
-                "/usr/share/lintian/overrides"):
+    if path in _parents(build.prefix) or path in SHARED_SYSTEM_DIRS:
         return True
     if path == build.prefix or path.startswith(build.prefix + "/"):
         return True

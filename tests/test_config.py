@@ -159,3 +159,51 @@ def test_os_distro_base_replaces_the_base_of_the_one_distro(config_data):
     settings = load(config_data, {"OS_DISTRO_BASE": "registry.local/debian:trixie", "DISTRO": "trixie"})
     assert settings.distros[0].base_image == "registry.local/debian:trixie"
     assert settings.distros[0].codename == "trixie"
+
+
+@pytest.mark.parametrize("prefix, words", [
+    ("/opt/python/../etc/python{major_minor}", "not a normalized path"),
+    ("/opt/python/python{major_minor}/", "not a normalized path"),
+    ("/opt//python{major_minor}", "not a normalized path"),
+    ("/opt/./python{major_minor}", "not a normalized path"),
+    ("/usr/python{major_minor}", "outside /opt and /usr/local"),
+    ("/srv/python{major_minor}", "outside /opt and /usr/local"),
+    ("opt/python{major_minor}", "absolute path"),
+])
+def test_a_prefix_must_be_normalized_and_below_opt_or_usr_local(config_data, prefix, words):
+    data = copy.deepcopy(config_data)
+    data["package"]["prefix"] = prefix
+    with pytest.raises(UserError, match="package.prefix") as error:
+        load(data)
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize("prefix", ["/opt/python{major_minor}", "/usr/local/python/{major_minor}",
+                                    "/opt/acme/python{major_minor}"])
+def test_good_prefixes(config_data, prefix):
+    data = copy.deepcopy(config_data)
+    data["package"]["prefix"] = prefix
+    assert load(data).prefix_template == prefix
+
+
+@pytest.mark.parametrize("key, value", [
+    ("revision", "1+b1"), ("revision", "0~bpo12+1"), ("revision", "2"),
+    ("maintainer", "Jörg Müller <joerg@example.org>"), ("maintainer", "Zoë O'Brien-Łukasz <z@example.org>"),
+    ("maintainer", "山田 太郎 <taro@example.jp>"),
+])
+def test_debian_fields_follow_debian_policy(config_data, key, value):
+    data = copy.deepcopy(config_data)
+    data["package"][key] = value
+    assert getattr(load(data), key) == value
+
+
+@pytest.mark.parametrize("key, value", [
+    ("revision", "1 b1"), ("revision", "1-1"), ("revision", "b1"), ("revision", "1_1"),
+    ("maintainer", "Name, Other <a@example.org>"), ("maintainer", "Name <a@example.org"),
+    ("maintainer", "Na\nme <a@example.org>"), ("maintainer", "$(id) <a@example.org>"),
+])
+def test_bad_debian_fields(config_data, key, value):
+    data = copy.deepcopy(config_data)
+    data["package"][key] = value
+    with pytest.raises(UserError, match=f"package.{key}"):
+        load(data)

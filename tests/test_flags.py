@@ -49,10 +49,10 @@ def test_drop_configure_removes_a_flag_from_any_list(config_data):
 
 def test_prefix_template(config_data):
     data = copy.deepcopy(config_data)
-    data["package"]["prefix"] = "/srv/py/{major_minor}/x"
+    data["package"]["prefix"] = "/usr/local/py/{major_minor}/x"
     settings = settings_for(data)
     args = configure_args(settings, settings.all_distros["trixie"], Version.parse("3.15.0rc1"), "default")
-    assert args[-1] == "--prefix=/srv/py/3.15/x"
+    assert args[-1] == "--prefix=/usr/local/py/3.15/x"
 
 
 def test_required_build_deps_present(config_data):

@@ -261,3 +261,54 @@ def test_content_addressed_mirror(config_data, server, tmp_path):
     dest = tmp_path / VERSION.tarball_name
     result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)  # /cas/ answers 404, /good/ serves
     assert result["source"] == "mirror" and dest.read_bytes() == PAYLOAD
+
+
+class EndlessHandler(http.server.BaseHTTPRequestHandler):
+    """/endless/*: a body that never ends (no Content-Length); /liar/*: announces 10 GB."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path.endswith(".sigstore"):
+            self.send_error(404)
+            return
+        self.send_response(200)
+        if self.path.startswith("/liar/"):
+            self.send_header("Content-Length", str(10 << 30))
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(PAYLOAD[:65536])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.mark.parametrize("mode", ["endless", "liar"])
+def test_a_server_that_sends_more_than_the_pinned_size_is_stopped_there(config_data, tmp_path, mode):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EndlessHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        settings = settings_with(config_data, [f"http://127.0.0.1:{httpd.server_address[1]}/{mode}/{{version}}"])
+        dest = tmp_path / "downloads" / VERSION.tarball_name
+        with pytest.raises(UserError, match=f"more than the {len(PAYLOAD)} bytes expected"):
+            sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+        assert list(dest.parent.iterdir()) == []  # no .part, no .part.url: nothing to resume
+    finally:
+        httpd.shutdown()
+
+
+def test_a_corrupt_partial_file_from_an_earlier_run_is_named_removed_and_fetched_again(
+        config_data, flaky_server, tmp_path, capsys):
+    url = f"{flaky_server}/cut/{VERSION}"
+    FlakyHandler.requests_seen = [(f"/cut/{VERSION}", None)]
+    dest = tmp_path / VERSION.tarball_name
+    part = tmp_path / (dest.name + ".part")
+    part.write_bytes(b"\0" * 300000)  # not the file's first bytes
+    (tmp_path / (dest.name + ".part.url")).write_text(url)
+    settings = settings_with(config_data, [f"{flaky_server}/cut/{{version}}"])
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    assert f"the partial download {part} (300000 bytes, kept from an earlier run) was corrupt: removed it" \
+        in capsys.readouterr().err
+    assert FlakyHandler.requests_seen[-1] == (f"/cut/{VERSION}", None)  # the whole file, from its start

@@ -245,3 +245,16 @@ def test_placeholder_maintainer_tags_are_the_only_ones_suppressed(good, build, c
     settings = config.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15"})
     real = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
     assert lintian_suppressed(real) == ()
+
+
+def test_the_allowed_parents_follow_the_prefix(config_data, root):
+    from tasks.validation import _allowed_path
+    data = copy.deepcopy(config_data)
+    data["package"]["prefix"] = "/usr/local/python/{major_minor}"
+    settings = config.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.14.7"})
+    elsewhere = Build(Version.parse("3.14.7"), settings.distros[0], settings, Layout.for_root(root))
+    for path in ("/.", "/usr/local", "/usr/local/python", "/usr/local/python/3.14/bin/python3.14",
+                 "/usr/share/doc/opt-python3.14/copyright"):
+        assert _allowed_path(path, elsewhere), path
+    for path in ("/opt", "/opt/python", "/usr/local/bin/python3", "/usr/local/python/3.13"):
+        assert not _allowed_path(path, elsewhere), path
