@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,9 @@ def bootstrap_tag(distro: Distro) -> str:
 def bootstrap_command(tool: str, distro: Distro, target: Path, mirror: str) -> list[str]:
     """The argv that builds a minimal root file system for `distro` (a tarball for mmdebstrap)."""
     if tool == "mmdebstrap":
-        return ["mmdebstrap", "--variant=minbase", f"--architectures={distro.arch}",
+        # an --aptopt also lands in the root file system's apt configuration: the image keeps it
+        expired = ['--aptopt=Acquire::Check-Valid-Until "false"'] if distro.allow_expired_release else []
+        return ["mmdebstrap", "--variant=minbase", f"--architectures={distro.arch}", *expired,
                 distro.codename, str(target), mirror]
     return ["debootstrap", "--variant=minbase", f"--arch={distro.arch}", distro.codename, str(target), mirror]
 
@@ -80,9 +83,9 @@ def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | No
           f"bootstrapping {distro.codename}/{distro.arch} from {mirror} with {tool}", file=sys.stderr)
     try:
         if tool == "mmdebstrap":
-            _run(bootstrap_command(tool, distro, tar_path, mirror))
+            _run(bootstrap_command(tool, distro, tar_path, mirror), distro)
         else:
-            _run(bootstrap_command(tool, distro, rootfs, mirror))
+            _run(bootstrap_command(tool, distro, rootfs, mirror), distro)
             with tarfile.open(tar_path, "w") as archive:
                 archive.add(rootfs, arcname=".")
         _import(engine, distro, tar_path, recipe, tag)
@@ -106,9 +109,23 @@ def _import(engine, distro: Distro, rootfs_tar: Path, recipe: Path, tag: str) ->
                                 f"failed: {' '.join(line['error'].split())[:300]}")
 
 
-def _run(argv: list[str]) -> None:
-    try:
-        subprocess.run(argv, check=True, stdout=sys.stderr)
-    except subprocess.CalledProcessError as error:
-        raise UserError(f"bootstrapping the base image failed ({argv[0]} exit {error.returncode}); "
-                        "check that the Debian mirror in your apt configuration is reachable")
+# apt's words for a Release file past its Valid-Until date
+EXPIRED = re.compile(r"Release file for (\S+) is expired")
+
+
+def _run(argv: list[str], distro: Distro) -> None:
+    """Run the bootstrap tool, its output passed through to stderr and scanned for the cause of a failure."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    expired = None
+    assert process.stdout is not None
+    for line in process.stdout:
+        sys.stderr.write(line)
+        expired = expired or EXPIRED.search(line)
+    if process.wait() == 0:
+        return
+    if expired:
+        raise UserError(f"bootstrapping {distro.codename} failed: the archive's Release file ({expired.group(1)}) "
+                        f"is past its Valid-Until date (a snapshot or a stale mirror); if that is expected, set "
+                        f"allow_expired_release = true in [distros.{distro.name}] (signatures are still checked)")
+    raise UserError(f"bootstrapping the base image failed ({argv[0]} exit {process.returncode}); "
+                    "check that the Debian mirror in your apt configuration is reachable")

@@ -24,7 +24,11 @@ from .versions import Version
 FLAG_PATTERN = re.compile(r"^--?[A-Za-z0-9][A-Za-z0-9_+=,./:@%-]*$|^[A-Z][A-Z0-9_]*=[A-Za-z0-9_+=,./:@% -]*$")
 PACKAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 DISTRO_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
-IMAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$")
+# Docker's image reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest].
+_IMAGE_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?/)?"
+_IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_PATTERN = re.compile(rf"^{_IMAGE_DOMAIN}{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*"
+                           r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$", re.ASCII)
 DISPLAY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._(),+-]{0,80}$")
 # Debian policy 5.6.2: a name (any UTF-8 letters; no ',' '<' '>' or control characters) and an address.
 MAINTAINER_PATTERN = re.compile(r"^[^\W_][^,<>\x00-\x1f\x7f\"$`\\]{0,79} <[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>$")
@@ -94,6 +98,9 @@ class Distro:
     drop_configure: tuple[str, ...] = ()
     docker_host: str | None = None  # None: the default engine (DOCKER_HOST, else the local socket)
     fast: bool | None = None  # None: build.fast, or FAST when the build would run under emulation
+    # apt accepts this archive's Release file past its Valid-Until date (snapshots, pinned mirrors);
+    # its signature is still checked
+    allow_expired_release: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,7 +234,8 @@ def _read_distro(name: str, table: Any) -> Distro:
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
     _check_keys(table, {"base_image", "display", "codename", "family", "arch", "add_build_deps",
-                        "drop_build_deps", "add_configure", "drop_configure", "docker_host", "fast"}, where)
+                        "drop_build_deps", "add_configure", "drop_configure", "docker_host", "fast",
+                        "allow_expired_release"}, where)
     family = _get(table, "family", str, where)
     if family not in FAMILIES:
         raise UserError(f"{where}.family: {family!r} is not one of {', '.join(FAMILIES)}")
@@ -251,6 +259,7 @@ def _read_distro(name: str, table: Any) -> Distro:
         drop_configure=_str_list(table, "drop_configure", where, FLAG_PATTERN, "configure flag", []),
         docker_host=_docker_host(table, where),
         fast=_get(table, "fast", bool, where, None),
+        allow_expired_release=_get(table, "allow_expired_release", bool, where, False),
     )
 
 
@@ -495,13 +504,17 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     if base is not None:
         _matching(base, IMAGE_PATTERN, "OS_DISTRO_BASE", "Docker image name")
         matches = tuple(d for d in settings.all_distros.values() if d.base_image == base)
-        if "DISTRO" not in variables and len(matches) >= 1:
+        if "DISTRO" not in variables:
+            # alone, it selects the entry whose base image it is; it never gives an entry another's base
+            if not matches:
+                raise UserError(f"OS_DISTRO_BASE: {base!r} is no configured entry's base image; also give "
+                                "DISTRO=<entry> to build that entry on it, or name an entry's base_image")
             distros = matches[:1]
         elif len(distros) == 1:
             distros = (replace(distros[0], base_image=base),)
         else:
-            raise UserError(f"OS_DISTRO_BASE: {base!r} is no configured distro's base image; "
-                            "also give DISTRO=<one distro entry> whose base image it replaces")
+            raise UserError(f"OS_DISTRO_BASE: replaces one entry's base image, but DISTRO names {len(distros)}; "
+                            "give DISTRO=<one entry>")
     disp = variables.get("OS_DISTRO_DISP")
     if disp is not None:
         _matching(disp, DISPLAY_PATTERN, "OS_DISTRO_DISP", "display name")

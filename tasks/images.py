@@ -33,6 +33,8 @@ class ImageRecipe:
         for name, data in self.files:
             h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
         h.update(json.dumps([self.distro.base_image, self.distro.arch, list(self.packages)]).encode())
+        if self.distro.allow_expired_release:
+            h.update(b"\0allow_expired_release")
         return h.hexdigest()
 
     @property
@@ -51,7 +53,8 @@ class ImageRecipe:
 
     @property
     def buildargs(self) -> dict[str, str]:
-        return {"BASE_IMAGE": self.distro.base_image, "BUILD_DEPS": " ".join(self.packages)}
+        return {"BASE_IMAGE": self.distro.base_image, "BUILD_DEPS": " ".join(self.packages),
+                "ALLOW_EXPIRED_RELEASE": "1" if self.distro.allow_expired_release else ""}
 
 
 def recipe(settings: Settings, distro: Distro, layout: Layout) -> ImageRecipe:

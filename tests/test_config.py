@@ -207,3 +207,31 @@ def test_bad_debian_fields(config_data, key, value):
     data["package"][key] = value
     with pytest.raises(UserError, match=f"package.{key}"):
         load(data)
+
+
+def test_os_distro_base_alone_never_gives_an_entry_another_base(config_data):
+    with pytest.raises(UserError, match="no configured entry's base image; also give DISTRO=<entry>"):
+        load(config_data, {"OS_DISTRO_BASE": "debian:sid-slim"})
+    with pytest.raises(UserError, match="DISTRO names 2"):
+        load(config_data, {"OS_DISTRO_BASE": "debian:sid-slim", "DISTRO": "trixie,forky"})
+    forky = config_data["distros"]["forky"]["base_image"]
+    selected = load(config_data, {"OS_DISTRO_BASE": forky}).distros
+    assert [(d.name, d.codename, d.base_image) for d in selected] == [("forky", "forky", forky)]
+
+
+@pytest.mark.parametrize("reference", [
+    "registry:5000/debian:trixie-slim", "localhost:5000/library/debian", "ghcr.io/acme/debian-base:13.1_x",
+    "debian@sha256:" + "a" * 64, "registry.example.org:443/debian:trixie@sha256:" + "0" * 64,
+    "my__repo/image-name:v1.2",
+])
+def test_os_distro_base_takes_dockers_reference_grammar(config_data, reference):
+    assert load(config_data, {"OS_DISTRO_BASE": reference, "DISTRO": "trixie"}).distros[0].base_image == reference
+
+
+@pytest.mark.parametrize("reference", [
+    "Debian:trixie", "debian:trixie slim", "debian::trixie", "-debian", "debian:", "debian@sha256:abc",
+    "debian:trixie;id", "debian/../x", "registry:port/debian",
+])
+def test_bad_image_references(config_data, reference):
+    with pytest.raises(UserError, match="OS_DISTRO_BASE"):
+        load(config_data, {"OS_DISTRO_BASE": reference, "DISTRO": "trixie"})

@@ -140,3 +140,26 @@ def test_a_foreign_bootstrap_without_arch_test_is_one_line(tmp_path, root, monke
     with pytest.raises(UserError, match="needs arch-test .*apt-get install arch-test"):
         bootstrap.bootstrap(None, _distro("arm64"), tmp_path, root / "docker" / "bootstrap" / "Dockerfile",
                             host_arch="amd64")
+
+
+def test_an_expired_release_file_is_named_with_the_option_that_accepts_it(tmp_path):
+    import dataclasses
+
+    import pytest
+
+    from tasks import bootstrap
+    from tasks.errors import UserError
+    tool = tmp_path / "fake-mmdebstrap"
+    tool.write_text("#!/bin/sh\necho 'E: Release file for http://mirror/debian/dists/forky/InRelease is expired "
+                    "(invalid since 3d 4h 2min 1s). Updates for this repository will not be applied.'\nexit 25\n")
+    tool.chmod(0o755)
+    forky = dataclasses.replace(_distro("amd64"), name="forky", codename="forky")
+    with pytest.raises(UserError) as error:
+        bootstrap._run([str(tool)], forky)
+    assert "past its Valid-Until date" in str(error.value)
+    assert "allow_expired_release = true in [distros.forky]" in str(error.value)
+    assert 'Acquire::Check-Valid-Until "false"' not in " ".join(
+        bootstrap.bootstrap_command("mmdebstrap", forky, tmp_path / "t.tar", "http://m"))
+    accepting = dataclasses.replace(forky, allow_expired_release=True)
+    assert '--aptopt=Acquire::Check-Valid-Until "false"' in bootstrap.bootstrap_command(
+        "mmdebstrap", accepting, tmp_path / "t.tar", "http://m")

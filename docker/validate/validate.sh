@@ -6,7 +6,8 @@
 # Mounts: /debs (the distro's dist/ directory, read-only), /pb/validate (these scripts), /out (results).
 # Environment: PB_PREFIX, PB_MM (e.g. 3.13), PB_PKG_MAIN, PB_PKG_FT (empty without free-threading),
 #              PB_MODULES (comma-separated), PB_OWNER (uid:gid for /out),
-#              PB_SMOKE_TESTS (test module names, space-separated; empty for FAST builds).
+#              PB_SMOKE_TESTS (test module names, space-separated; empty for FAST builds),
+#              PB_ALLOW_EXPIRED_RELEASE (1: apt accepts a Release file past its Valid-Until date).
 # lintian runs before, in its own container of the build image (lintian.sh).
 # Arguments: the .deb file names to install (main first, then the add-on).
 set -uo pipefail
@@ -28,6 +29,9 @@ finish() {
 }
 trap finish EXIT
 
+if [ "${PB_ALLOW_EXPIRED_RELEASE:-}" = 1 ]; then  # the distro entry's allow_expired_release (signatures still checked)
+    echo 'Acquire::Check-Valid-Until "false";' >/etc/apt/apt.conf.d/99python-builder-expired-release
+fi
 check apt-update apt-get update -q
 
 # The distro's own Python of the same minor (when the distro ships it) goes in first:
