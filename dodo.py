@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent
 DOIT_CONFIG = {
     "default_tasks": ["build"],
     "backend": "sqlite3",
-    "dep_file": str(ROOT / ".doit.db"),
+    "dep_file": cli.dep_file(ROOT),
     "verbosity": 2,
     "reporter": TimingReporter,
     # Two tasks at once: the default and free-threaded interpreters' chains (and those of other versions and

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
-from . import config, graph, selection
+from . import config, graph, guard, selection
 from .errors import UserError
 
 
@@ -17,12 +17,26 @@ def command_line_variables() -> dict[str, str]:
     return dict(getattr(doit.doit_cmd, "_CMDLINE_VARS", None) or {})
 
 
+def dep_file(root: Path) -> str:
+    """doit's state database: in the checkout, or (a read-only checkout) in a scratch file, so that list and
+    info still work there; commands that change things stop with one line (see guard)."""
+    import tempfile
+
+    from .plan import Layout
+    if guard.writable(root):
+        return str(root / ".doit.db")
+    return str(Path(tempfile.gettempdir()) / f"python-builder-{Layout.for_root(root).project_id}.doit.db")
+
+
 def tasks(root: Path, variables: Mapping[str, str] | None = None,
           argv: Sequence[str] | None = None) -> Iterator[dict]:
     """All task dicts, the matrix widened by the pinned versions that task names on the command line name
     (`doit build:3.14.7`); a configuration problem ends doit with one line (no traceback), exit status 2."""
     variables = command_line_variables() if variables is None else variables
-    argv = sys.argv[1:] if argv is None else argv
+    if argv is None:  # doit's own command line (in-process callers pass argv and guard themselves)
+        argv = sys.argv[1:]
+        if guard.changes_things(argv):
+            guard.RunGuard(root, guard.command_of(argv)).enter()
     try:
         config_path = Path(variables.get("CONFIG", root / "config.toml"))
         settings = selection.widen(config.load(config_path, variables), selection.requested(argv))

@@ -13,6 +13,29 @@ def clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
+def clean_errors(action):
+    """Decorate a `doit clean` action: a removal that fails ends doit with one line and exit status 1 (doit
+    itself would print a traceback and go on to exit 0)."""
+    import functools
+
+    @functools.wraps(action)
+    def wrapper(*args, **kwargs):
+        import os
+        try:
+            return action(*args, **kwargs)
+        except UserError as error:
+            problem = str(error)
+        except OSError as error:
+            where = f" {error.filename}" if error.filename else ""
+            problem = (f"cannot remove{where}: {error.strerror or error}; check that cache/ and dist/ are "
+                       "directories you may write, fix it by hand")
+        # doit captures what an action prints and drops it when the action exits: straight to stderr
+        os.write(2, f"python-builder: error: doit clean failed: {problem}; then run doit clean again\n".encode())
+        raise SystemExit(1)
+
+    return wrapper
+
+
 def user_errors(action):
     """Decorate a doit action: a UserError becomes a one-line task failure instead of a traceback."""
     import functools

@@ -67,9 +67,3 @@ def raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def sigterm_as_keyboard_interrupt() -> None:
-    """doit records finished tasks on Ctrl-C but nothing on SIGTERM: make SIGTERM a Ctrl-C."""
-    try:
-        signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
-    except ValueError:  # not the main thread
-        pass

@@ -9,8 +9,6 @@ from pathlib import Path
 from doit.exceptions import TaskFailed
 from doit.reporter import ConsoleReporter
 
-from . import locking
-
 USER_ERROR_PREFIX = "python-builder: "
 
 
@@ -39,16 +37,6 @@ class TimingReporter(ConsoleReporter):
         self.timings: list[tuple[str, float, str]] = []
         self._ccache: dict[str, tuple[int, int, int, int]] = {}  # compile step -> its ccache counts
         self._run_started = time.monotonic()
-
-    def initialize(self, tasks, selected_tasks):
-        """Before anything runs: take this checkout's lock, make SIGTERM a Ctrl-C, and remove the
-        containers of a run that was killed (only then: a normal run makes no Docker call here)."""
-        self._lock, died = locking.acquire(Path.cwd() / ".doit.lock", self.write)
-        locking.sigterm_as_keyboard_interrupt()
-        locking.one_line_interrupts()
-        if died:
-            self._remove_leftovers()
-        super().initialize(tasks, selected_tasks)
 
     def _remove_leftovers(self, why: str = "left by a killed run", docker_host: str | None = None) -> None:
         """Remove this checkout's containers on the default engine, or on `docker_host`."""

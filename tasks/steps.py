@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import docker_env, extract as extract_mod, images, manifest, packaging, pins, repo as repo_mod, runner
 from . import sources, validation
-from .errors import UserError, user_errors
+from .errors import UserError, clean_errors, user_errors
 from .files import read_json, remove_tree, write_json_atomic
 from .plan import Build, Layout
 
@@ -264,8 +264,17 @@ def repo(distro, layout: Layout) -> dict:
 # --- clean ------------------------------------------------------------------------------------
 
 
+def _clean_tops(layout: Layout) -> None:
+    """cache/ and dist/ must be directories (or absent) for a clean to know what it removes."""
+    for top in (layout.cache, layout.dist):
+        if top.exists() and not top.is_dir():
+            raise UserError(f"{top} is not a directory; move it out of the way")
+
+
+@clean_errors
 def clean_build(build: Build) -> None:
     """`doit clean build:<key>`: the build trees, logs and packages of one (version, distro)."""
+    _clean_tops(build.layout)
     remove_tree(build.build_dir)
     for path in (*build.deb_files(), build.changes_file, build.changes_file.with_suffix(".buildinfo"),
                  build.validation_report):
@@ -273,8 +282,10 @@ def clean_build(build: Build) -> None:
     print(f"removed build trees and packages of {build.key}")
 
 
+@clean_errors
 def clean_image(distro, layout: Layout, tag: str) -> None:
     """`doit clean image:<distro>`: the build image (only when asked for by name or --all)."""
+    _clean_tops(layout)
     layout.image_stamp(distro).unlink(missing_ok=True)
     try:
         docker_env.client(distro.docker_host).images.remove(tag, force=True)
@@ -283,8 +294,14 @@ def clean_image(distro, layout: Layout, tag: str) -> None:
         print(f"image {tag} not removed: {' '.join(str(error).split())[:120]}")
 
 
+@clean_errors
 def clean_download(version, layout: Layout) -> None:
-    for path in (layout.tarball(version), layout.verified_stamp(version), layout.extracted_stamp(version)):
+    """`doit clean download:<version>` with CLEAN_DOWNLOADS=true: the tarball and everything beside it (a
+    partial download and where it came from, the Sigstore bundle, the verification record)."""
+    _clean_tops(layout)
+    tarball = layout.tarball(version)
+    for path in (tarball, *(tarball.with_name(tarball.name + s) for s in (".part", ".part.url", ".sigstore")),
+                 layout.verified_stamp(version), layout.extracted_stamp(version)):
         path.unlink(missing_ok=True)
     remove_tree(layout.source_dir(version))
     print(f"removed the download and sources of {version}")
