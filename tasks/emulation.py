@@ -26,10 +26,18 @@ def debian_arch(machine: str) -> str:
 
 def default_engine_arch(environ=os.environ, machine: str | None = None) -> str | None:
     """The architecture the default Docker engine runs natively, when known without asking Docker: this
-    machine's, unless DOCKER_HOST points somewhere else (then unknown: None)."""
-    if environ.get("DOCKER_HOST", "").strip():
+    machine's when the engine is reached through a local socket (DOCKER_HOST unset, or unix://...), else
+    unknown (None) until the image step has asked the engine (see recorded_engine_arch)."""
+    host = environ.get("DOCKER_HOST", "").strip()
+    if host and not host.startswith("unix://"):
         return None
     return debian_arch(machine or platform.machine())
+
+
+def recorded_engine_arch(image_record: dict) -> str | None:
+    """The engine's own architecture, as the image step recorded it in the image stamp (None: not yet)."""
+    arch = (image_record or {}).get("engine_arch")
+    return debian_arch(arch) if isinstance(arch, str) and arch else None
 
 
 def binfmt_problem(arch: str, binfmt: Path = BINFMT) -> str | None:

@@ -10,6 +10,7 @@ from doit.tools import config_changed
 
 from . import emulation, images, steps
 from .config import Settings
+from .files import read_json
 from .plan import Build, Layout, builds
 
 DOCS = {
@@ -147,8 +148,16 @@ def validate_task(build: Build) -> dict:
     }
 
 
+def engine_arches(settings: Settings, layout: Layout) -> dict[str, str | None]:
+    """The default engine's architecture per distro entry: what its image step recorded when it asked the
+    engine, else what is known without asking (a local socket: this machine's). No Docker call here."""
+    default = emulation.default_engine_arch()
+    return {d.name: emulation.recorded_engine_arch(read_json(layout.image_stamp(d))) or default
+            for d in settings.distros}
+
+
 def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
-    all_builds = builds(settings, layout, emulation.default_engine_arch())
+    all_builds = builds(settings, layout, engine_arches(settings, layout))
     for basename in ("configure", "compile", "configure_ft", "compile_ft", "package", "validate"):
         if settings.free_threaded or not basename.endswith("_ft"):
             yield _group(basename)
@@ -175,7 +184,7 @@ def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
 
 def repo_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
     yield _group("repo")
-    all_builds = builds(settings, layout, emulation.default_engine_arch())
+    all_builds = builds(settings, layout, engine_arches(settings, layout))
     for distro in {d.name: d for d in settings.distros}.values():
         debs = [str(p) for b in all_builds if b.distro.name == distro.name for p in b.deb_files()]
         yield {

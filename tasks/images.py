@@ -136,7 +136,7 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
     except (docker.errors.DockerException, requests.RequestException) as error:
         raise docker_env.docker_error(f"building image:{recipe_.distro.name}", error)
     record = {"tag": recipe_.tag, "recipe": recipe_.digest, "base": base, "distro": recipe_.distro.name,
-              "execution": mode}
+              "execution": mode, "engine_arch": emulation.debian_arch(engine.info().get("Architecture", ""))}
     faults.hold("image")  # tests only: see tasks/faults.py
     write_json_atomic(stamp, record)
     print(f"image {recipe_.tag} ({image_id}) from {base}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,16 +26,27 @@ def pin_line(version: Version, record: dict) -> str:
     return f'"{version}" = {{ sha256 = "{record["sha256"]}", size = {record["size"]}{url} }}'
 
 
+# a table header line, with blanks and a comment allowed around it: [pins], "  [pins]  # sha256 pins"
+TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\"' -]+?)\s*\]\s*(#.*)?$")
+
+
+def _pins_header(line: str) -> bool:
+    match = TABLE_HEADER.match(line)
+    return bool(match) and match.group(1).strip("\"'") == "pins"
+
+
 def write_pin(config_path: Path, version: Version, line: str) -> None:
-    """Replace the version's line in [pins], or add it at the end of the table."""
-    lines = config_path.read_text().splitlines()
-    try:
-        start = lines.index("[pins]")
-    except ValueError:
+    """Replace the version's line in [pins], or add it at the end of the table; the result must parse as
+    TOML again with the new pin in it, or config.toml is left as it was."""
+    text = config_path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next((i for i, current in enumerate(lines) if _pins_header(current)), None)
+    if start is None:
         lines += ["", "[pins]"]
         start = len(lines) - 1
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
-    key = re.compile(rf'^"{re.escape(str(version))}"\s*=')
+    end = next((i for i in range(start + 1, len(lines)) if TABLE_HEADER.match(lines[i])
+                or lines[i].lstrip().startswith("[")), len(lines))
+    key = re.compile(rf"""^\s*["']{re.escape(str(version))}["']\s*=""")
     for i in range(start + 1, end):
         if key.match(lines[i]):
             lines[i] = line
@@ -44,7 +56,17 @@ def write_pin(config_path: Path, version: Version, line: str) -> None:
         while insert > start + 1 and not lines[insert - 1].strip():
             insert -= 1
         lines.insert(insert, line)
-    write_text_atomic(config_path, "\n".join(lines) + "\n")
+    new_text = "\n".join(lines) + "\n"
+    try:
+        written = tomllib.loads(new_text).get("pins", {}).get(str(version))
+    except tomllib.TOMLDecodeError as error:
+        written, why = None, str(error)
+    else:
+        why = "the pin did not land in [pins]"
+    if not isinstance(written, dict) or written.get("sha256") not in line:
+        raise UserError(f"pin: could not add the pin to {config_path} safely ({why}); config.toml is unchanged: "
+                        f"add this line to its [pins] table by hand: {line}")
+    write_text_atomic(config_path, new_text)
 
 
 def add_pin(settings: Settings, layout: Layout, config_path: Path, version_text: str | None) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Mapping
 from pathlib import Path
 
 from .config import Distro, Settings
@@ -197,5 +198,9 @@ class Build:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}.validation.json"
 
 
-def builds(settings: Settings, layout: Layout, local_arch: str | None = None) -> tuple[Build, ...]:
-    return tuple(Build(v, d, settings, layout, local_arch) for v in settings.versions for d in settings.distros)
+def builds(settings: Settings, layout: Layout,
+           local_arch: str | None | Mapping[str, str | None] = None) -> tuple[Build, ...]:
+    """Every (version, distro) pair; `local_arch`: the default engine's architecture, or one per distro name."""
+    arch_of = local_arch if isinstance(local_arch, Mapping) else {d.name: local_arch for d in settings.distros}
+    return tuple(Build(v, d, settings, layout, arch_of.get(d.name))
+                 for v in settings.versions for d in settings.distros)

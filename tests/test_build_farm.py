@@ -70,6 +70,27 @@ def test_default_engine_arch():
     assert emulation.default_engine_arch({}, "x86_64") == "amd64"
     assert emulation.default_engine_arch({}, "aarch64") == "arm64"
     assert emulation.default_engine_arch({"DOCKER_HOST": "tcp://127.0.0.1:2376"}, "x86_64") is None
+    # the same local engine through DOCKER_HOST: still this machine's architecture
+    assert emulation.default_engine_arch({"DOCKER_HOST": "unix:///var/run/docker.sock"}, "x86_64") == "amd64"
+
+
+def test_an_arm64_entry_on_the_local_engine_is_fast_whatever_docker_host_says(config_data, project, monkeypatch):
+    """An arm64 build on an amd64 engine runs under emulation: FAST unless asked, whether the engine is the
+    default socket, DOCKER_HOST pointing at it, or an engine the image step recorded as amd64."""
+    from tasks import config, graph
+    from tasks.files import write_json_atomic
+    from tasks.plan import Layout, builds
+    settings = config.apply_overrides(config.parse(config_data), {"DISTRO": "rpios-trixie",
+                                                                  "PYTHON_VERSION": "3.13.15"})
+    layout = Layout.for_root(project)
+    monkeypatch.setattr(emulation.platform, "machine", lambda: "x86_64")
+    for host in ("", "unix:///var/run/docker.sock"):
+        monkeypatch.setenv("DOCKER_HOST", host)
+        assert builds(settings, layout, graph.engine_arches(settings, layout))[0].fast is True
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:2376")
+    assert builds(settings, layout, graph.engine_arches(settings, layout))[0].fast is False  # not known yet
+    write_json_atomic(layout.image_stamp(settings.distros[0]), {"engine_arch": "x86_64", "execution": "emulated"})
+    assert builds(settings, layout, graph.engine_arches(settings, layout))[0].fast is True
 
 
 def test_steps_of_a_docker_host_entry_run_there(config_data, root):
