@@ -316,8 +316,8 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
         sha = _matching(_get(entry, "sha256", str, where), SHA256_PATTERN, f"{where}.sha256",
                         "sha256 (64 lowercase hex digits)")
         size = _get(entry, "size", int, where, None)
-        if size is not None and size <= 0:
-            raise UserError(f"{where}.size: must be a positive number of bytes")
+        if size is not None:
+            _bounded(size, 1, MAX_TARBALL_SIZE, f"{where}.size", "bytes")
         url = _get(entry, "url", str, where, None)
         if url is not None:
             _matching(url, URL_TEMPLATE_PATTERN, f"{where}.url", "URL")
@@ -340,6 +340,18 @@ def _prefix(template: str) -> str:
         raise UserError(f"package.prefix: {template!r} is outside /opt and /usr/local; add-on interpreters "
                         "belong below one of them, e.g. /opt/python/python{major_minor}")
     return template
+
+
+# Bounds of the numbers in config.toml: beyond them a value is a typo (or an attack), never a wish.
+MAX_JOBS = 1024
+MAX_TIMEOUT = 3600  # seconds a download may wait for the server
+MAX_TARBALL_SIZE = 1 << 30  # bytes: CPython's tarballs weigh 20-30 MB
+
+
+def _bounded(value: int, low: int, high: int, where: str, unit: str) -> int:
+    if not low <= value <= high:
+        raise UserError(f"{where}: {str(value)[:20]} is out of range; give {low} to {high} ({unit})")
+    return value
 
 
 def _one_of(value: str, modes: tuple[str, ...], where: str) -> str:
@@ -379,9 +391,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
         raise UserError("build.distros: empty; list at least one distro entry")
     selected = tuple(_known_distro(all_distros, n, "build.distros") for n in distro_names)
 
-    jobs = _get(build, "jobs", int, "build", 0)
-    if jobs < 0:
-        raise UserError("build.jobs: must be 0 (all cores) or a positive number")
+    jobs = _bounded(_get(build, "jobs", int, "build", 0), 0, MAX_JOBS, "build.jobs", "0 (all cores) or a number of jobs")
     order = _get(sources, "order", list, "sources", list(SOURCE_KINDS))
     for kind in order:
         if kind not in SOURCE_KINDS:
@@ -396,9 +406,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
     for item in local_dirs:
         if not isinstance(item, str) or not item or "\n" in item:
             raise UserError(f"sources.local_dirs: {item!r} is not a directory path")
-    timeout = _get(sources, "timeout", int, "sources", 30)
-    if timeout <= 0:
-        raise UserError("sources.timeout: must be a positive number of seconds")
+    timeout = _bounded(_get(sources, "timeout", int, "sources", 30), 1, MAX_TIMEOUT, "sources.timeout", "seconds")
 
     settings = Settings(
         versions=parsed_versions,
@@ -544,11 +552,31 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
 
 def load(path: Path, variables: Mapping[str, str] = MappingProxyType({})) -> Settings:
     """Read, validate and override: the single entry point the task graph uses."""
+    return apply_overrides(parse(read_toml(path)), variables)
+
+
+MAX_CONFIG_SIZE = 1 << 20  # bytes: config.toml is ~15 KB
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A config file's TOML: a regular UTF-8 text file (a BOM is allowed) of at most 1 MiB, else one line."""
     try:
+        if not path.exists():
+            raise UserError(f"{path}: config file not found; run doit from the project directory or set CONFIG=<file>")
+        if not path.is_file():
+            raise UserError(f"{path}: not a regular file (a directory or a device?); point CONFIG= at a config.toml")
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise UserError(f"{path}: config file not found; run doit from the project directory or set CONFIG=<file>")
+            raw = handle.read(MAX_CONFIG_SIZE + 1)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the config file ({error.strerror or error}); check its permissions")
+    if len(raw) > MAX_CONFIG_SIZE:
+        raise UserError(f"{path}: larger than {MAX_CONFIG_SIZE} bytes, not a config file; point CONFIG= at a config.toml")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise UserError(f"{path}: not UTF-8 text{encoding}; save it as UTF-8")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise UserError(f"{path}: not valid TOML ({error}); fix the syntax")
-    return apply_overrides(parse(data), variables)

@@ -86,12 +86,13 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
     sidecar.write_text(url)
     progress = _Progress(url)
     resumed_from = part.stat().st_size if part.exists() else 0
-    last_error, received = "no attempt", False
+    last_error, received, made = "no attempt", False, 0
     for attempt in range(attempts):
         if attempt and not received and attempt >= 2:
             break  # never reached the server twice in a row: it is down, not flaky; try the next source
         if attempt:
             time.sleep(BACKOFF[min(attempt - 1, len(BACKOFF) - 1)])
+        made += 1
         digest = hashlib.sha256()
         have = _hash_existing(part, digest) if part.exists() else 0
         headers = {"Range": f"bytes={have}-"} if have else {}
@@ -148,7 +149,7 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
             last_error = " ".join(str(error).split())[:200] or type(error).__name__
             if isinstance(error, requests.exceptions.InvalidURL):
                 break
-    raise DownloadError(f"{last_error} (after {attempt + 1} attempts)")
+    raise DownloadError(f"{last_error} (after {made} attempt{'s' if made != 1 else ''})")
 
 
 def fetch_small(url: str, timeout: int) -> bytes | None:

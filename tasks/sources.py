@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -80,6 +81,16 @@ def size_limit(pin: Pin | None) -> int:
     return pin.size if pin is not None and pin.size is not None else MAX_TARBALL
 
 
+def local_path(location: str) -> Path:
+    """A local candidate's file: a path, or a file:// URL (on this machine: no host, or localhost)."""
+    if not location.startswith("file://"):
+        return Path(location)
+    parts = urllib.parse.urlsplit(location)
+    if parts.netloc not in ("", "localhost"):
+        raise _Mismatch(f"file:// URLs name files on this machine; {parts.netloc!r} is another host")
+    return Path(urllib.parse.unquote(parts.path))
+
+
 def _copy_local(path: Path, part: Path, limit: int) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with open(path, "rb") as src, open(part, "wb") as dst:
@@ -104,8 +115,8 @@ def fetch(settings: Settings, version: Version, dest: Path,
     failures = []
     for candidate in candidates(settings, version, mirror):
         try:
-            if candidate.kind == "local":
-                path = Path(candidate.location)
+            if candidate.kind == "local" or candidate.location.startswith("file://"):
+                path = local_path(candidate.location)
                 if not path.is_file():
                     continue  # an absent file in a local directory is not worth a line
                 try:

@@ -235,3 +235,21 @@ def test_os_distro_base_takes_dockers_reference_grammar(config_data, reference):
 def test_bad_image_references(config_data, reference):
     with pytest.raises(UserError, match="OS_DISTRO_BASE"):
         load(config_data, {"OS_DISTRO_BASE": reference, "DISTRO": "trixie"})
+
+
+@pytest.mark.parametrize("table, key, value, words", [
+    ("sources", "timeout", 2 ** 63 - 1, "sources.timeout"), ("sources", "timeout", 0, "sources.timeout"),
+    ("build", "jobs", 10 ** 9, "build.jobs"), ("build", "jobs", -1, "build.jobs"),
+])
+def test_numbers_have_sane_bounds(config_data, table, key, value, words):
+    data = copy.deepcopy(config_data)
+    data[table][key] = value
+    with pytest.raises(UserError, match=f"{words}: .* is out of range; give"):
+        load(data)
+
+
+def test_a_pinned_size_has_sane_bounds(config_data):
+    data = copy.deepcopy(config_data)
+    data["pins"]["3.13.18"]["size"] = 2 ** 62
+    with pytest.raises(UserError, match="size: .* is out of range"):
+        load(data)

@@ -98,3 +98,35 @@ def test_bad_variables_end_in_one_line(project, variables, words):
     line = one_error_line(doit(project, "list", *variables))
     assert words in line, line
     assert len(line) < 400, line
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("directory", "not a regular file"),
+    ("device", "not a regular file"),
+    ("binary", "not UTF-8 text"),
+    ("utf16", "not UTF-8 text (it looks like UTF-16)"),
+    ("huge", "not a config file"),
+    ("missing", "config file not found"),
+])
+def test_a_config_file_that_is_no_config_file_ends_in_one_line(project, tmp_path, kind, words):
+    path = tmp_path / "config.toml"
+    text = (project / "config.toml").read_text()
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "binary":
+        path.write_bytes(bytes(range(256)) * 10)
+    elif kind == "utf16":
+        path.write_text(text, encoding="utf-16")
+    elif kind == "huge":
+        path.write_text("# " + "x" * (2 << 20) + "\n" + text)
+    line = one_error_line(doit(project, "list", f"CONFIG={path}"))
+    assert words in line, line
+
+
+def test_a_config_file_with_a_bom_is_read(project, tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (project / "config.toml").read_bytes())
+    result = doit(project, "list", f"CONFIG={path}")
+    assert result.returncode == 0 and "build" in result.stdout, result.stdout

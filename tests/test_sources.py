@@ -312,3 +312,23 @@ def test_a_corrupt_partial_file_from_an_earlier_run_is_named_removed_and_fetched
     assert f"the partial download {part} (300000 bytes, kept from an earlier run) was corrupt: removed it" \
         in capsys.readouterr().err
     assert FlakyHandler.requests_seen[-1] == (f"/cut/{VERSION}", None)  # the whole file, from its start
+
+
+def test_file_urls_are_local_sources(config_data, tmp_path):
+    served = tmp_path / "mirror dir" / VERSION.tarball_name
+    served.parent.mkdir()
+    served.write_bytes(PAYLOAD)
+    settings = settings_with(config_data, [f"file://{served.parent.as_posix().replace(' ', '%20')}/Python-{{version}}.tar.xz"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD and result["source"] == "url"
+
+
+def test_the_number_of_attempts_is_the_number_made(config_data, tmp_path):
+    import socket
+    with socket.socket() as probe:  # a port nothing listens on: every attempt is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = settings_with(config_data, [f"http://127.0.0.1:{port}/{{version}}"])
+    with pytest.raises(UserError, match=r"\(after 2 attempts\)"):
+        sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
