@@ -15,6 +15,10 @@ from .errors import UserError
 POLICIES = ("require", "if-available", "off")
 
 
+class SignatureMismatch(UserError):
+    """The bundle was checked and does not vouch for this file (tampered, or signed by someone else)."""
+
+
 @dataclass(frozen=True)
 class Signer:
     identity: str
@@ -47,8 +51,8 @@ def verify(tarball_sha256: str, bundle: bytes, signer: Signer, label: str) -> Ou
             input_=Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(tarball_sha256)),
             bundle=parsed, policy=policy.Identity(identity=signer.identity, issuer=signer.issuer))
     except SigstoreError as error:
-        raise UserError(f"{label}: Sigstore verification failed: {_explain(str(error), signer)}; "
-                        "the tarball is not trusted and the build stops")
+        raise SignatureMismatch(f"{label}: Sigstore verification failed: {_explain(str(error), signer)}; "
+                                "the tarball is not trusted and the build stops")
     return Outcome(True, f"Sigstore signature by {signer.identity} (issuer {signer.issuer}), verified offline")
 
 

@@ -241,8 +241,12 @@ def verify(settings: Settings, version: Version, tarball: Path, stamp: Path) -> 
             f"run `doit build` again to download it afresh, or correct the pin in config.toml"
         )
     hashed = "pinned sha256 and size" if pin and pin.size else ("pinned sha256" if pin else "unpinned")
-    outcome = signatures.decide(settings.verification.policy, bundle_path(tarball), digest,
-                                settings.signer(version), tarball.name)
+    try:
+        outcome = signatures.decide(settings.verification.policy, bundle_path(tarball), digest,
+                                    settings.signer(version), tarball.name)
+    except signatures.SignatureMismatch as error:
+        tarball.unlink(missing_ok=True)  # an untrusted file does not stay where a later step could take it
+        raise UserError(f"{error}; {tarball} was removed")
     record = {
         "version": str(version),
         "sha256": digest,

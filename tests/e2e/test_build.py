@@ -1,5 +1,6 @@
 """End to end: a real FAST build of CPython 3.13.15 for trixie in Docker, installed and checked in a
-fresh container of the plain base image, then a no-op rebuild and a micro-version build (3.13.5).
+fresh container of the plain base image, then a no-op rebuild and a 3.14 build (3.14.4, both
+interpreters, Sigstore required) that reuses the image, and a tampered 3.14.4 refused.
 
 Sources come from the Debian archive's byte-identical copy (python.org is not reachable here).
 """
@@ -191,9 +192,19 @@ def test_second_build_runs_no_step(project, first_build):
     assert executed(no_daemon.stdout) == [] and f"-- image:{DISTRO}" in no_daemon.stdout
 
 
-def test_micro_version_reuses_the_image(project, first_build):
-    """Built as an ordinary user (in the docker group) when CI runs as root: nothing may end up root-owned."""
+NEXT_LINE = "3.14.4"  # python.org's real Sigstore bundle for it is in ../shared/reference/sigstore/
+
+
+def test_the_3_14_line_reuses_the_image(project, first_build):
+    """3.14 (the current stable line), both interpreters, installed and validated with the line's modules;
+    its tarball must carry python.org's real Sigstore signature (verification.policy = "require").
+    Built as an ordinary user (in the docker group) when CI runs as root: nothing may end up root-owned."""
     user = unprivileged_user()
+    require = project / "config-require.toml"
+    text = (project / "config.toml").read_text()
+    if SIGSTORE_BUNDLES.is_dir():
+        text = text.replace('policy = "if-available"', 'policy = "require"', 1)
+    require.write_text(text)
     if user:
         import pwd
         uid = pwd.getpwnam(user[0]).pw_uid
@@ -203,34 +214,57 @@ def test_micro_version_reuses_the_image(project, first_build):
                 break
             os.chmod(parent, 0o755)
     started = time.monotonic()
-    result = run_doit(project, "build", "PYTHON_VERSION=3.13.5", f"DISTRO={DISTRO}", "FAST_BUILD=true",
-                      "BUILD_NOGIL=false", as_user=user)
-    print(f"\nmicro-version FAST build 3.13.5 (default interpreter only): {time.monotonic() - started:.0f} s")
+    key = f"{NEXT_LINE}-{DISTRO}"
+    result = run_doit(project, f"build:{key}", f"CONFIG={require}", "FAST_BUILD=true", "BUILD_NOGIL=true",
+                      as_user=user)
+    print(f"\nFAST build {NEXT_LINE} (both interpreters), image reused: {time.monotonic() - started:.0f} s")
     ran = executed(result.stdout)
     assert f"image:{DISTRO}" not in ran and f"-- image:{DISTRO}" in result.stdout
-    assert "compile:3.13.5-trixie" in ran and "validate:3.13.5-trixie" in ran
-    assert "configure_ft:3.13.5-trixie" not in ran
+    for step in ("compile", "compile_ft", "package", "validate"):
+        assert f"{step}:{key}" in ran, ran
     dist = project / "dist" / DISTRO
-    assert (dist / "opt-python3.13_3.13.5-1+trixie_amd64.deb").is_file()
-    assert not (dist / "opt-python3.13t_3.13.5-1+trixie_amd64.deb").exists()  # no add-on without free-threading
+    assert (dist / f"opt-python3.14_{NEXT_LINE}-1+trixie_amd64.deb").is_file()
+    assert (dist / f"opt-python3.14t_{NEXT_LINE}-1+trixie_amd64.deb").is_file()
+    report = json.loads((dist / f"validation-{key}.json").read_text())
+    assert report["passed"] is True and report["free_threading"] == "supported (PEP 779)"
+    for variant in ("facts_main", "facts_ft"):
+        assert {"_zstd", "compression.zstd", "_remote_debugging"} <= set(report["modules"][variant]), report["modules"]
     if user:
         owners = {p.lstat().st_uid for top in ("cache", "dist") for p in (project / top).rglob("*")}
         assert owners == {uid}, f"files not owned by {user[0]}: {owners}"
         print(f"built as {user[0]} (uid {uid}): no file under cache/ or dist/ owned by anyone else")
-    assert "ccache:" in result.stdout  # hit rate reported (low here: 3.13.5 and 3.13.15 differ in Python.h)
-    record = json.loads((project / "cache" / "downloads" / "Python-3.13.5.tar.xz.verified.json").read_text())
-    assert record["sha256"] == "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"
+    assert "ccache:" in result.stdout  # hit rate reported (low here: another line)
+    record = json.loads((project / "cache" / "downloads" / f"Python-{NEXT_LINE}.tar.xz.verified.json").read_text())
+    assert record["sha256"] == "d923c51303e38e249136fc1bdf3568d56ecb03214efdef48516176d3d7faaef8"
     if SIGSTORE_BUNDLES.is_dir():
         assert record["signature_verified"] is True, record
-        assert "thomas@python.org" in record["signature"]
-        # the real tarball with one byte changed no longer matches python.org's signature
-        import hashlib
+        assert "hugo@python.org" in record["signature"] and "github.com/login/oauth" in record["signature"]
 
-        from tasks.errors import UserError
-        from tasks.signatures import Signer, verify
-        data = bytearray((project / "cache" / "downloads" / "Python-3.13.5.tar.xz").read_bytes())
-        data[len(data) // 2] ^= 0x01
-        bundle = (SIGSTORE_BUNDLES / "Python-3.13.5.tar.xz.sigstore").read_bytes()
-        with pytest.raises(UserError, match="another file"):
-            verify(hashlib.sha256(bytes(data)).hexdigest(), bundle,
-                   Signer("thomas@python.org", "https://accounts.google.com"), "Python-3.13.5.tar.xz")
+
+def test_a_tampered_copy_is_refused_under_require(project, tmp_path):
+    """The real 3.14.4 tarball with one byte changed, offered by a local directory with no pin to stop it
+    first: the Sigstore check refuses it in one line and nothing of it stays in cache/downloads/."""
+    if not SIGSTORE_BUNDLES.is_dir():
+        pytest.skip("needs ../shared/reference/sigstore/")
+    real = project / "cache" / "downloads" / f"Python-{NEXT_LINE}.tar.xz"
+    if not real.is_file():
+        pytest.skip(f"the {NEXT_LINE} build did not download its tarball")
+    offered = tmp_path / "offered"
+    offered.mkdir()
+    data = bytearray(real.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (offered / real.name).write_bytes(bytes(data))
+    from tests.conftest import copy_project
+    text = (project / "config.toml").read_text().replace('policy = "if-available"', 'policy = "require"', 1)
+    text = text.replace('order = ["local", "url", "mirror", "debian-archive"]', 'order = ["local"]', 1)
+    text = text.replace("local_dirs = []", f'local_dirs = ["{offered}"]', 1)
+    text = text.replace("allow_unpinned = false", "allow_unpinned = true", 1)
+    text = re.sub(rf'^"{re.escape(NEXT_LINE)}" = .*$', "", text, count=1, flags=re.M)  # no pin to stop it first
+    fresh = copy_project(tmp_path / "python-builder")
+    (fresh / "config.toml").write_text(text)
+    result = run_doit(fresh, f"checksum:{NEXT_LINE}", check=False)
+    errors = [line for line in result.stdout.splitlines() if line.startswith("python-builder: error:")]
+    assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout[-3000:]
+    assert len(errors) == 1 and "Sigstore verification failed" in errors[0] and "another file" in errors[0], errors
+    left = sorted(p.name for p in (fresh / "cache" / "downloads").glob(f"Python-{NEXT_LINE}.tar.xz*"))
+    assert [name for name in left if not name.endswith(".sigstore")] == [], left
