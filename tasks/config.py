@@ -73,7 +73,7 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 CLI_VARIABLES = (
     "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
     "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
-    "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK", "LTO",
+    "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK", "LTO", "SMOKE_TESTS",
 )
 
 
@@ -158,6 +158,7 @@ class Settings:
     fast_forced: bool = False  # FAST_BUILD was given on the command line: it wins over every entry's fast
     compression: str = "xz"  # dpkg-deb compressor of optimized builds' packages: one of COMPRESSIONS
     fast_compression: str = "gzip"  # ... and of FAST builds' packages
+    smoke_tests: bool = False  # FAST builds too keep the test suite and run validate's smoke subset
 
     def pin(self, version: Version) -> Pin | None:
         return self.pins.get(str(version))
@@ -365,7 +366,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
     _check_keys(data, {"build", "package", "flags", "sources", "verification", "build_deps", "distros", "pins",
                        "ccache"}, "config")
     build = _table(data, "build", "config")
-    _check_keys(build, {"versions", "distros", "fast", "free_threaded", "jobs", "allow_unpinned"}, "build")
+    _check_keys(build, {"versions", "distros", "fast", "free_threaded", "jobs", "allow_unpinned", "smoke_tests"},
+                "build")
     package = _table(data, "package", "config")
     _check_keys(package, {"prefix", "name_prefix", "revision", "maintainer", "compression", "fast_compression"},
                 "package")
@@ -415,6 +417,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
         free_threaded=_get(build, "free_threaded", bool, "build", True),
         jobs=jobs,
         allow_unpinned=_get(build, "allow_unpinned", bool, "build", False),
+        smoke_tests=_get(build, "smoke_tests", bool, "build", False),
         prefix_template=_prefix(_get(package, "prefix", str, "package", "/opt/python/python{major_minor}")),
         name_prefix=_matching(_get(package, "name_prefix", str, "package", "opt-"), NAME_PREFIX_PATTERN,
                               "package.name_prefix",
@@ -535,6 +538,8 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         changes["fast_forced"] = True
     if "BUILD_NOGIL" in variables:
         changes["free_threaded"] = parse_bool(variables["BUILD_NOGIL"], "BUILD_NOGIL")
+    if "SMOKE_TESTS" in variables:
+        changes["smoke_tests"] = parse_bool(variables["SMOKE_TESTS"], "SMOKE_TESTS")
     flag_changes: dict[str, str] = {}
     if "HARDENING" in variables:
         flag_changes["hardening"] = _one_of(variables["HARDENING"], HARDENING_MODES, "HARDENING")

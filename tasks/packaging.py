@@ -81,7 +81,7 @@ def package_values_for(build: Build, package: str) -> dict[str, str]:
 def override_templates(build: Build, package: str) -> list[str]:
     """The lintian override snippets that apply to one package (no override without its reason)."""
     names = ["lintian-overrides.in"]
-    if package == build.package_main and not build.fast:
+    if package == build.package_main and build.test_suite:
         names.append("lintian-overrides-tests.in")
     return names
 

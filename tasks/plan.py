@@ -9,6 +9,8 @@ from pathlib import Path
 
 from .config import Distro, Settings
 from .flags import configure_args
+
+TEST_MODULES_OFF = "--disable-test-modules"  # FAST builds' flag that drops the test suite
 from .versions import Version
 
 
@@ -134,8 +136,15 @@ class Build:
         """PROFILE_TASK for make: only optimized builds train a profile."""
         return "" if self.fast else self.settings.flags.profile_task
 
+    @property
+    def test_suite(self) -> bool:
+        """The packages ship CPython's test suite and validate runs its smoke subset: optimized builds always,
+        FAST builds when asked (build.smoke_tests, SMOKE_TESTS=true)."""
+        return not self.fast or self.settings.smoke_tests
+
     def configure_args(self, variant: str) -> tuple[str, ...]:
-        return configure_args(self.settings, self.distro, self.version, variant, self.fast)
+        args = configure_args(self.settings, self.distro, self.version, variant, self.fast)
+        return tuple(a for a in args if a != TEST_MODULES_OFF) if self.test_suite else args
 
     @property
     def build_dir(self) -> Path:

@@ -333,6 +333,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
                                 missing_profiles <= MAX_MISSING_PROFILES,
                                 f"{missing_profiles} file(s) compiled without profile data (-Wmissing-profile; "
                                 f"at most {MAX_MISSING_PROFILES} allowed)"))
+    if build.test_suite:
         checks.append(_smoke(facts, "smoke-main", f"test suite smoke subset ({len(SMOKE_TESTS)} modules)", build))
         if build.settings.free_threaded:
             checks.append(_smoke(facts, "smoke-ft", "test suite smoke subset, free-threaded", build))
@@ -447,7 +448,7 @@ def validate(build: Build) -> dict:
                          "PB_PKG_MAIN": build.package_main,
                          "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
                          "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
-                         "PB_SMOKE_TESTS": "" if build.fast else " ".join(SMOKE_TESTS),
+                         "PB_SMOKE_TESTS": " ".join(SMOKE_TESTS) if build.test_suite else "",
                          "PB_ALLOW_EXPIRED_RELEASE": "1" if build.distro.allow_expired_release else ""},
             mounts=(runner.Mount(build.dist_dir, "/debs"),
                     runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),

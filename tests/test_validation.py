@@ -258,3 +258,17 @@ def test_the_allowed_parents_follow_the_prefix(config_data, root):
         assert _allowed_path(path, elsewhere), path
     for path in ("/opt", "/opt/python", "/usr/local/bin/python3", "/usr/local/python/3.13"):
         assert not _allowed_path(path, elsewhere), path
+
+
+def test_smoke_tests_on_a_fast_build_when_asked(config_data, root, good):
+    plain = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true"})
+    asked = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true",
+                                                               "SMOKE_TESTS": "true"})
+    fast, smoked = (Build(Version.parse("3.14.7"), s.distros[0], s, Layout.for_root(root)) for s in (plain, asked))
+    assert "--disable-test-modules" in fast.configure_args("default") and not fast.test_suite
+    assert "--disable-test-modules" not in smoked.configure_args("freethreaded") and smoked.test_suite
+    facts = copy.deepcopy(good)
+    names = {c.name for c in judge(facts, smoked)}
+    assert "test suite smoke subset (12 modules)" in names and "test suite smoke subset, free-threaded" in names
+    assert not any(name.startswith("test suite smoke") for name in {c.name for c in judge(facts, fast)})
+    assert not any("built with PGO" in name for name in names)  # still a FAST build
