@@ -225,7 +225,7 @@ def test_the_3_14_line_reuses_the_image(project, first_build):
     dist = project / "dist" / DISTRO
     assert (dist / f"opt-python3.14_{NEXT_LINE}-1+trixie_amd64.deb").is_file()
     assert (dist / f"opt-python3.14t_{NEXT_LINE}-1+trixie_amd64.deb").is_file()
-    report = json.loads((dist / f"validation-{key}.json").read_text())
+    report = json.loads((dist / f"opt-python3.14_{NEXT_LINE}-1+trixie.validation.json").read_text())
     assert report["passed"] is True and report["free_threading"] == "supported (PEP 779)"
     for variant in ("facts_main", "facts_ft"):
         assert {"_zstd", "compression.zstd", "_remote_debugging"} <= set(report["modules"][variant]), report["modules"]
