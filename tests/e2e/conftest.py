@@ -65,7 +65,7 @@ def executed(output: str) -> list[str]:
 
 
 SIGSTORE_BUNDLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "sigstore"
-FIRST_BUILD_ARGS = ("build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie", "FAST_BUILD=true", "BUILD_NOGIL=true")
+FIRST_BUILD_ARGS = ("build", "PYTHON_VERSION=3.14.4", "DISTRO=trixie", "FAST_BUILD=true", "BUILD_NOGIL=true")
 
 
 def e2e_copy(prefix: str) -> Path:
@@ -89,7 +89,7 @@ def project(docker_engine):
     shared by the end-to-end modules, which run in file order (test_build, then test_interrupts)."""
     project = e2e_copy("pb-e2e-")
     config = project / "config.toml"
-    if SIGSTORE_BUNDLES.is_dir():  # python.org's real bundles: the 3.13.5 build then verifies its signature
+    if SIGSTORE_BUNDLES.is_dir():  # python.org's real bundles: 3.14.4 and 3.13.5 then verify
         config.write_text(config.read_text().replace(
             "bundle_dirs = []", f'bundle_dirs = ["{SIGSTORE_BUNDLES}"]', 1))
     yield project
@@ -124,12 +124,12 @@ def local_downloads(project: Path) -> str:
 
 @pytest.fixture(scope="session")
 def first_build(project):
-    """The cold FAST build of 3.13.15 with both interpreters, from an empty cache."""
+    """The cold FAST build of 3.14.4 with both interpreters, from an empty cache."""
     import time
 
     started = time.monotonic()
     result = run_doit(project, *FIRST_BUILD_ARGS)
-    print(f"\ncold FAST build of 3.13.15 (both interpreters): {time.monotonic() - started:.0f} s")
+    print(f"\ncold FAST build of 3.14.4 (both interpreters): {time.monotonic() - started:.0f} s")
     return result
 
 

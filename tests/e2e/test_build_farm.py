@@ -1,6 +1,6 @@
 """Two Docker engines at once and a shared compiler cache.
 
-One `doit -n 2 build` builds 3.13.15 for two distro entries in parallel: `trixie` on the default engine, and
+One `doit -n 2 build` builds 3.14.4 for two distro entries in parallel: `trixie` on the default engine, and
 `trixie-farm` on a second, real dockerd (tests/e2e/conftest.py: SecondEngine) named by the entry's
 docker_host. That engine gets nothing through bind mounts: the steps' files travel through the Docker API,
 as they would to another machine. Both results are validated, and they are the same packages.
@@ -25,8 +25,8 @@ from tests.e2e.conftest import derived_project, discard, executed, local_downloa
 
 pytestmark = pytest.mark.e2e
 
-VERSION = "3.13.15"
-DEB = "opt-python3.13_3.13.15-1+trixie_amd64.deb"
+VERSION = "3.14.4"
+DEB = "opt-python3.14_3.14.4-1+trixie_amd64.deb"
 COMMON = (f"PYTHON_VERSION={VERSION}", "FAST_BUILD=true", "BUILD_NOGIL=false")
 
 
@@ -91,7 +91,7 @@ def test_both_entries_are_built_and_validated_on_their_engines(farm, project, se
         for step in ("configure", "compile", "package", "validate"):
             assert ran.count(f"{step}:{key}") == 1, (step, key)
     for entry in ("trixie", "trixie-farm"):
-        report = json.loads((fresh / "dist" / entry / "opt-python3.13_3.13.15-1+trixie.validation.json").read_text())
+        report = json.loads((fresh / "dist" / entry / "opt-python3.14_3.14.4-1+trixie.validation.json").read_text())
         assert report["passed"] is True, entry
         assert not report["lintian"].get("E") and not report["lintian"].get("W"), report["lintian"]
 
@@ -102,7 +102,7 @@ def test_both_entries_are_built_and_validated_on_their_engines(farm, project, se
     local_images = {t for i in docker_engine.images.list(name=f"python-builder-{project_id}/build") for t in i.tags}
     assert any(":trixie-farm-" in t for t in farm_images) and not any(":trixie-farm-" in t for t in local_images)
     assert any(":trixie-" in t and "farm" not in t for t in local_images)
-    manifest = json.loads((fresh / "dist" / "trixie-farm" / "opt-python3.13_3.13.15-1+trixie.json").read_text())
+    manifest = json.loads((fresh / "dist" / "trixie-farm" / "opt-python3.14_3.14.4-1+trixie.json").read_text())
     assert manifest["build_image"]["id"] == farm_engine.images.get(manifest["build_image"]["tag"]).id
     # the compiler cache of a docker_host engine is a volume there; nothing was left running
     assert farm_engine.volumes.get("python-builder-ccache-debian-trixie-amd64")

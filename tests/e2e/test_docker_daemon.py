@@ -21,8 +21,8 @@ from tests.e2e.conftest import BackgroundDoit, derived_project, discard, execute
 
 pytestmark = pytest.mark.e2e
 
-KEY = "3.13.15-trixie"
-ARGS = ("build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie", "FAST_BUILD=true", "BUILD_NOGIL=false")
+KEY = "3.14.4-trixie"
+ARGS = ("build", "PYTHON_VERSION=3.14.4", "DISTRO=trixie", "FAST_BUILD=true", "BUILD_NOGIL=false")
 
 
 @pytest.fixture(scope="module")
@@ -71,14 +71,14 @@ def test_daemon_stops_mid_build_then_the_next_run_completes(project, daemon_proj
     result = run_doit(daemon_project, *ARGS, env=env)
     ran = executed(result.stdout)
     assert ran[0] == f"compile:{KEY}" and f"configure:{KEY}" not in ran and f"validate:{KEY}" in ran
-    report = json.loads((daemon_project / "dist" / "trixie" / "opt-python3.13_3.13.15-1+trixie.validation.json"
+    report = json.loads((daemon_project / "dist" / "trixie" / "opt-python3.14_3.14.4-1+trixie.validation.json"
                          ).read_text())
     assert report["passed"] is True
     # this build compiled from the warm compiler cache (the one test_build.py's cold build filled): ccache
     # must not change the result, so the main package has the same files with the same sizes
-    manifest = json.loads((daemon_project / "dist" / "trixie" / "opt-python3.13_3.13.15-1+trixie.json").read_text())
+    manifest = json.loads((daemon_project / "dist" / "trixie" / "opt-python3.14_3.14.4-1+trixie.json").read_text())
     assert manifest["variants"]["default"]["ccache"]["hit_rate"] > 0.9, manifest["variants"]["default"]["ccache"]
-    name = "opt-python3.13_3.13.15-1+trixie_amd64.deb"
+    name = "opt-python3.14_3.14.4-1+trixie_amd64.deb"
     assert files_and_sizes(daemon_project / "dist" / "trixie" / name) == files_and_sizes(
         project / "dist" / "trixie" / name)
     assert engine.containers.list(all=True, filters={"label": f"io.python-builder.project={project_id}"}) == []

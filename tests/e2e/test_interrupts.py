@@ -38,7 +38,7 @@ from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS, BackgroundDoit, derived
 
 pytestmark = pytest.mark.e2e
 
-VERSION, DISTRO = "3.13.15", "trixie"
+VERSION, DISTRO = "3.14.4", "trixie"
 KEY = f"{VERSION}-{DISTRO}"
 LABEL = "io.python-builder.project"
 ORDER = ("download", "checksum", "extract", "image", "configure", "compile", "configure_ft", "compile_ft",

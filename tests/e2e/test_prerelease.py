@@ -3,7 +3,7 @@ installed from it with apt in a fresh container of the base image; then 3.15.0rc
 the same container upgrades to it with apt, as a user following the release candidates would.
 
 Both builds are FAST and default-interpreter-only (the free-threaded add-on and validate are covered by the
-3.13 and 3.14 builds): what this proves is the version ordering (3.15.0~rc1 < 3.15.0~rc2 < 3.15.0) and
+3.14 and 3.13 builds): what this proves is the version ordering (3.15.0~rc1 < 3.15.0~rc2 < 3.15.0) and
 the upgrade path, on sources named the Debian way (python3.15_3.15.0~rc2.orig.tar.xz)."""
 
 from __future__ import annotations

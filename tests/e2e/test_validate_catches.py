@@ -28,18 +28,18 @@ drop_configure = []
 def test_missing_libssl_dev_fails_validation(project):
     config = project / "config.toml"
     config.write_text(config.read_text().replace("\n[pins]", NOSSL + "\n[pins]", 1))
-    result = run_doit(project, "build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie-nossl", "FAST_BUILD=true",
+    result = run_doit(project, "build", "PYTHON_VERSION=3.14.4", "DISTRO=trixie-nossl", "FAST_BUILD=true",
                       "BUILD_NOGIL=false", check=False)
     assert result.returncode != 0
     errors = [line for line in result.stdout.splitlines() if line.startswith("python-builder: error:")]
-    assert len(errors) == 1 and errors[0].startswith("python-builder: error: validate:3.13.15-trixie-nossl")
-    assert "python3.13: module inventory" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith("python-builder: error: validate:3.14.4-trixie-nossl")
+    assert "python3.14: module inventory" in errors[0]
     assert "Traceback" not in result.stdout
     dist = project / "dist" / "trixie-nossl"
-    assert not (dist / "opt-python3.13_3.13.15-1+trixie.validation.json").exists()  # no target: not built
-    report = json.loads((dist / "opt-python3.13_3.13.15-1+trixie.validation.failed.json").read_text())
+    assert not (dist / "opt-python3.14_3.14.4-1+trixie.validation.json").exists()  # no target: not built
+    report = json.loads((dist / "opt-python3.14_3.14.4-1+trixie.validation.failed.json").read_text())
     checks = {c["name"]: c for c in report["checks"]}
-    inventory = checks["python3.13: module inventory"]
+    inventory = checks["python3.14: module inventory"]
     assert not inventory["ok"] and "_ssl" in inventory["detail"] and "_hashlib" in inventory["detail"]
     missing = checks["build log lists no missing modules"]
     assert not missing["ok"] and "_ssl" in missing["detail"]
