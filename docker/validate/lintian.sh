@@ -28,13 +28,16 @@ main() {
     [ "$jobs" -lt 1 ] && jobs=1
     [ "$jobs" -gt "${#debs[@]}" ] && jobs=${#debs[@]}
     lintian --version
+    # --fail-on none: lintian reports, python-builder judges from the E: and W: hints (bookworm's lintian
+    # 2.116 counts overridden hints into its exit status when --show-overrides is on); a non-zero exit
+    # then means lintian itself failed.
     local pids=() j i group
     for ((j = 0; j < jobs; j++)); do
         group=()
         for ((i = j; i < ${#debs[@]}; i += jobs)); do
             group+=("${debs[i]}")
         done
-        lintian --fail-on error,warning --no-tag-display-limit --display-info --show-overrides \
+        lintian --fail-on none --no-tag-display-limit --display-info --show-overrides \
             "${suppress[@]}" "${group[@]}" >"$out/lintian.$j.log" 2>&1 &
         pids+=("$!")
     done
