@@ -11,7 +11,7 @@ import pytest
 FAKE_LINTIAN = r"""#!/bin/bash
 [ "$1" = --version ] && { echo "Lintian v0.fake"; exit 0; }
 files=()
-for arg in "$@"; do case "$arg" in --*) ;; *) [ "$arg" = error,warning ] || files+=("$(basename "$arg")");; esac; done
+for arg in "$@"; do case "$arg" in --*) ;; *) [ "$arg" = none ] || files+=("$(basename "$arg")");; esac; done
 touch "$PB_FAKE_DIR/started.$$"
 # wait (up to 10 s) until every expected run has started: passes only if the runs overlap
 for _ in $(seq 100); do
