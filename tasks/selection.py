@@ -25,8 +25,8 @@ SOURCE_STEPS = ("download", "checksum", "extract")
 DISTRO_STEPS = ("image", "repo")
 TASK_NAME = re.compile(r"^([a-z_]+):(.*)$", re.ASCII)
 FORMS = {
-    **{step: f"{step}:<X.Y.Z>-<distro>" for step in BUILD_STEPS},
     "build": "build:<X.Y.Z> or build:<X.Y.Z>-<distro>",
+    **{step: f"{step}:<X.Y.Z>-<distro>" for step in BUILD_STEPS[1:]},
     **{step: f"{step}:<X.Y.Z>" for step in SOURCE_STEPS},
     **{step: f"{step}:<distro>" for step in DISTRO_STEPS},
 }

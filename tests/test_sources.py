@@ -20,14 +20,23 @@ SHA = hashlib.sha256(PAYLOAD).hexdigest()
 VERSION = Version.parse("3.13.15")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """The test servers' common part: no request log, and no Sigstore bundle (404) for any tarball."""
+
     def log_message(self, *args):
         pass
 
-    def do_GET(self):
-        mode = self.path.split("/")[1]
+    def refused_bundle(self) -> bool:
         if self.path.endswith(".sigstore"):
             self.send_error(404)
+            return True
+        return False
+
+
+class Handler(QuietHandler):
+    def do_GET(self):
+        mode = self.path.split("/")[1]
+        if self.refused_bundle():
             return
         if mode == "good":
             body = PAYLOAD
@@ -150,18 +159,14 @@ def test_checksum_match_writes_record(config_data, tmp_path):
 
 # --- resumable downloads -----------------------------------------------------------------------
 
-class FlakyHandler(http.server.BaseHTTPRequestHandler):
+class FlakyHandler(QuietHandler):
     """/cut/*: the first answer breaks off halfway; Range requests get 206. /busy/*: 500 once, then good.
     /norange/*: breaks off halfway once, then ignores Range (200, whole file)."""
 
     requests_seen: list = []
 
-    def log_message(self, *args):
-        pass
-
     def do_GET(self):
-        if self.path.endswith(".sigstore"):
-            self.send_error(404)
+        if self.refused_bundle():
             return
         FlakyHandler.requests_seen.append((self.path, self.headers.get("Range")))
         count = sum(1 for path, _ in FlakyHandler.requests_seen if path == self.path)
@@ -263,15 +268,11 @@ def test_content_addressed_mirror(config_data, server, tmp_path):
     assert result["source"] == "mirror" and dest.read_bytes() == PAYLOAD
 
 
-class EndlessHandler(http.server.BaseHTTPRequestHandler):
+class EndlessHandler(QuietHandler):
     """/endless/*: a body that never ends (no Content-Length); /liar/*: announces 10 GB."""
 
-    def log_message(self, *args):
-        pass
-
     def do_GET(self):
-        if self.path.endswith(".sigstore"):
-            self.send_error(404)
+        if self.refused_bundle():
             return
         self.send_response(200)
         if self.path.startswith("/liar/"):
