@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .errors import UserError
+from .errors import UserError, clip
 from .signatures import POLICIES, Signer
 from .versions import Version
 
@@ -37,6 +37,10 @@ NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*-$")
 # Debian policy 5.6.12: debian_revision is alphanumerics and + . ~ (1, 1+b1, 0~bpo12+1); kept short.
 REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9+.~]{0,30}$", re.ASCII)
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+TEST_MODULE_PATTERN = re.compile(r"^test_[a-z0-9_]{1,60}$", re.ASCII)
+# The test suite's smoke subset: what optimized builds run in validate, and FAST builds with smoke_tests = true.
+SMOKE_SUBSET = ("test_sys", "test_os", "test_json", "test_re", "test_math", "test_ssl", "test_sqlite3",
+                "test_ctypes", "test_decimal", "test_lzma", "test_threading", "test_venv")
 # "off": CPython's own flags only; "dpkg": dpkg-buildflags' CFLAGS/CPPFLAGS/LDFLAGS as they are (its -O2
 # then lands after CPython's -O3); "debian": the distro's hardening the way Debian builds its python3.X
 # (see docker/steps/buildflags.sh).
@@ -158,7 +162,7 @@ class Settings:
     fast_forced: bool = False  # FAST_BUILD was given on the command line: it wins over every entry's fast
     compression: str = "xz"  # dpkg-deb compressor of optimized builds' packages: one of COMPRESSIONS
     fast_compression: str = "gzip"  # ... and of FAST builds' packages
-    smoke_tests: bool = False  # FAST builds too keep the test suite and run validate's smoke subset
+    smoke_tests: tuple[str, ...] = ()  # test modules FAST builds too keep and run (optimized: SMOKE_SUBSET)
 
     def pin(self, version: Version) -> Pin | None:
         return self.pins.get(str(version))
@@ -223,6 +227,20 @@ def parse_bool(value: Any, where: str) -> bool:
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
         return value.strip().lower() in TRUE_WORDS
     raise UserError(f"{where}: expected true or false, got {value!r}")
+
+
+def _smoke_tests(value: Any, where: str) -> tuple[str, ...]:
+    """true: the standard smoke subset; false: none (FAST builds); a list: exactly these test modules."""
+    if isinstance(value, bool):
+        return SMOKE_SUBSET if value else ()
+    if not isinstance(value, list) or not value:
+        raise UserError(f"{where}: expected true, false or a list of test modules such as [\"test_sys\"]")
+    for item in value:
+        if not isinstance(item, str) or not TEST_MODULE_PATTERN.fullmatch(item):
+            raise UserError(f"{where}: {clip(str(item))!r} is not a test module name such as test_sys")
+    if len(set(value)) != len(value):
+        raise UserError(f"{where}: a test module is named twice; name each once")
+    return tuple(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,7 +435,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
         free_threaded=_get(build, "free_threaded", bool, "build", True),
         jobs=jobs,
         allow_unpinned=_get(build, "allow_unpinned", bool, "build", False),
-        smoke_tests=_get(build, "smoke_tests", bool, "build", False),
+        smoke_tests=_smoke_tests(build.get("smoke_tests", False), "build.smoke_tests"),
         prefix_template=_prefix(_get(package, "prefix", str, "package", "/opt/python/python{major_minor}")),
         name_prefix=_matching(_get(package, "name_prefix", str, "package", "opt-"), NAME_PREFIX_PATTERN,
                               "package.name_prefix",
@@ -539,7 +557,10 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     if "BUILD_NOGIL" in variables:
         changes["free_threaded"] = parse_bool(variables["BUILD_NOGIL"], "BUILD_NOGIL")
     if "SMOKE_TESTS" in variables:
-        changes["smoke_tests"] = parse_bool(variables["SMOKE_TESTS"], "SMOKE_TESTS")
+        text = variables["SMOKE_TESTS"]
+        is_bool = text.strip().lower() in TRUE_WORDS | FALSE_WORDS
+        changes["smoke_tests"] = _smoke_tests(parse_bool(text, "SMOKE_TESTS") if is_bool else
+                                              _unique_list(text, "SMOKE_TESTS"), "SMOKE_TESTS")
     flag_changes: dict[str, str] = {}
     if "HARDENING" in variables:
         flag_changes["hardening"] = _one_of(variables["HARDENING"], HARDENING_MODES, "HARDENING")

@@ -145,6 +145,7 @@ def validate_task(build: Build) -> dict:
         "actions": [(steps.validate, [build])],
         "file_dep": [*(str(p) for p in debs), *scripts, str(layout.root / "tasks" / "validation.py")],
         "targets": [str(build.validation_report)],
+        "uptodate": [config_changed({"smoke_tests": list(build.smoke_modules)})],
     }
 
 

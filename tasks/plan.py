@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from pathlib import Path
 
-from .config import Distro, Settings
+from .config import SMOKE_SUBSET, Distro, Settings
 from .flags import configure_args
 
 TEST_MODULES_OFF = "--disable-test-modules"  # FAST builds' flag that drops the test suite
@@ -137,10 +137,15 @@ class Build:
         return "" if self.fast else self.settings.flags.profile_task
 
     @property
+    def smoke_modules(self) -> tuple[str, ...]:
+        """The test modules validate runs: those build.smoke_tests names (SMOKE_TESTS=), else the standard
+        smoke subset for optimized builds and none for FAST builds."""
+        return self.settings.smoke_tests or (() if self.fast else SMOKE_SUBSET)
+
+    @property
     def test_suite(self) -> bool:
-        """The packages ship CPython's test suite and validate runs its smoke subset: optimized builds always,
-        FAST builds when asked (build.smoke_tests, SMOKE_TESTS=true)."""
-        return not self.fast or self.settings.smoke_tests
+        """The packages ship CPython's test suite: whenever validate runs some of it."""
+        return bool(self.smoke_modules)
 
     def configure_args(self, variant: str) -> tuple[str, ...]:
         args = configure_args(self.settings, self.distro, self.version, variant, self.fast)

@@ -35,9 +35,6 @@ ALLOWED_LIBRARIES = re.compile(
     r"libexpat|libtcl8\.6|libtk8\.6|libX11|libXft|libXss|libfontconfig|libb2|libedit|ld-linux[-\w]*)"
     r"\.so(\.[0-9.]+)?$"
 )
-# A short smoke subset of the test suite, run on optimized builds (FAST builds have no test modules).
-SMOKE_TESTS = ("test_sys", "test_os", "test_json", "test_re", "test_math", "test_ssl", "test_sqlite3",
-               "test_ctypes", "test_decimal", "test_lzma", "test_threading", "test_venv")
 # One lintian hint: "E: package[ changes]: tag context..." (E error, W warning, I info, P pedantic,
 # X experimental, O overridden, N note).
 LINTIAN_LINE = re.compile(r"^([EWIPXO]): ([a-z0-9][a-z0-9+.-]*)(?: [a-z]+)?: ([a-z0-9][a-z0-9+.-]*)")
@@ -334,7 +331,8 @@ def judge(facts: dict, build: Build) -> list[Check]:
                                 f"{missing_profiles} file(s) compiled without profile data (-Wmissing-profile; "
                                 f"at most {MAX_MISSING_PROFILES} allowed)"))
     if build.test_suite:
-        checks.append(_smoke(facts, "smoke-main", f"test suite smoke subset ({len(SMOKE_TESTS)} modules)", build))
+        label = f"test suite smoke subset ({len(build.smoke_modules)} modules)"
+        checks.append(_smoke(facts, "smoke-main", label, build))
         if build.settings.free_threaded:
             checks.append(_smoke(facts, "smoke-ft", "test suite smoke subset, free-threaded", build))
     missing = facts.get("build_log_missing", [])
@@ -448,7 +446,7 @@ def validate(build: Build) -> dict:
                          "PB_PKG_MAIN": build.package_main,
                          "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
                          "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
-                         "PB_SMOKE_TESTS": " ".join(SMOKE_TESTS) if build.test_suite else "",
+                         "PB_SMOKE_TESTS": " ".join(build.smoke_modules),
                          "PB_ALLOW_EXPIRED_RELEASE": "1" if build.distro.allow_expired_release else ""},
             mounts=(runner.Mount(build.dist_dir, "/debs"),
                     runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),

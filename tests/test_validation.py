@@ -272,3 +272,30 @@ def test_smoke_tests_on_a_fast_build_when_asked(config_data, root, good):
     assert "test suite smoke subset (12 modules)" in names and "test suite smoke subset, free-threaded" in names
     assert not any(name.startswith("test suite smoke") for name in {c.name for c in judge(facts, fast)})
     assert not any("built with PGO" in name for name in names)  # still a FAST build
+
+
+def test_smoke_tests_by_name(config_data, root):
+    """build.smoke_tests and SMOKE_TESTS= name test modules; the names are checked, and each is given once."""
+    data = copy.deepcopy(config_data)
+    data["build"]["smoke_tests"] = ["test_sys", "test_zstd"]
+    named = config.parse(data)
+    assert named.smoke_tests == ("test_sys", "test_zstd")
+    cli = config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "test_sys, test_json"})
+    assert cli.smoke_tests == ("test_sys", "test_json")
+    assert config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "yes"}).smoke_tests == config.SMOKE_SUBSET
+    assert config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "off"}).smoke_tests == ()
+    fast = config.apply_overrides(named, {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true"})
+    build = Build(Version.parse("3.14.7"), fast.distros[0], fast, Layout.for_root(root))
+    assert build.smoke_modules == ("test_sys", "test_zstd") and build.test_suite
+    optimized = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "false"})
+    assert Build(Version.parse("3.14.7"), optimized.distros[0], optimized,
+                 Layout.for_root(root)).smoke_modules == config.SMOKE_SUBSET
+    for bad, words in ((["test_sys", "test_sys"], "named twice"), (["test_sys; rm -rf /"], "not a test module"),
+                       ([], "expected true, false or a list"), ("test_sys", "expected true, false or a list"),
+                       ([1], "not a test module")):
+        data["build"]["smoke_tests"] = bad
+        with pytest.raises(config.UserError, match=words):
+            config.parse(data)
+    for bad in ("test_sys,test_sys", "os", "test_sys,", "$(id)"):
+        with pytest.raises(config.UserError, match="SMOKE_TESTS"):
+            config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": bad})

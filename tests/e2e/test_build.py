@@ -135,6 +135,12 @@ def test_validation_report(project, first_build):
     for module in ("_ssl", "_sqlite3", "_ctypes", "_lzma", "_bz2", "zlib", "readline", "_curses", "_gdbm",
                    "_uuid", "_decimal", "_tkinter", "pyexpat"):
         assert module in report["modules"]["facts_main"] and module in report["modules"]["facts_ft"]
+    # the smoke-tested modules ran and passed on both interpreters, their output kept beside the step's log
+    for name in ("test suite smoke subset (2 modules)", "test suite smoke subset, free-threaded"):
+        assert checks[name]["ok"], (name, checks[name]["detail"])
+    for log in ("smoke-main", "smoke-ft"):
+        text = (project / "cache" / "logs" / f"validate-{KEY}-{log}.log").read_text()
+        assert "Result: SUCCESS" in text and "test_sys" in text and "test_zstd" in text, text[-2000:]
     # trixie ships no python3.14: ours is the only 3.14 (the 3.13.5 build below is checked beside python3.13)
     assert "python3.14" not in report["distro_python"]
     # what the 3.14 line adds, and its free-threaded build's status
