@@ -5,8 +5,8 @@ This file only wires the task creators; the logic lives in the `tasks` package.
 
 from pathlib import Path
 
-from tasks import cli
-from tasks.reporter import TimingReporter
+from tasks.pipeline import cli
+from tasks.pipeline.reporter import TimingReporter
 
 ROOT = Path(__file__).resolve().parent
 

@@ -210,7 +210,7 @@ def charts(summary: dict) -> None:
         for label, data in summary["threads"].items():
             counts = [int(n) for n in data["seconds"]]
             one = data["seconds"]["1"]
-            ax.plot(counts, [n * one / s for n, s in zip(counts, data["seconds"].values())], marker="o",
+            ax.plot(counts, [n * one / s for n, s in zip(counts, data["seconds"].values(), strict=True)], marker="o",
                     label=f"{label} ({'GIL' if data['gil'] else 'free-threaded'})")
         ax.set_xlabel("threads")
         ax.set_ylabel("throughput relative to one thread")

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_build import TIMING_LINE  # noqa: E402  (bench/ is the script's own directory)
+
 from tests.conftest import copy_project  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"

@@ -1,4 +1,14 @@
-"""The one exception type for problems a user can fix: printed as a single line, never a traceback."""
+"""The one exception type for problems a user can fix: printed as a single line, never a traceback; and
+the task failure that carries it to the reporter."""
+
+import errno
+
+from doit.exceptions import TaskFailed
+
+# What the environment, not a bug, makes an action's file operation fail with: a full disk or quota, a
+# read-only file system, a cache/ or dist/ the user may not write, a file where they should be directories.
+ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                                errno.ENOTDIR, errno.EISDIR})
 
 
 class UserError(Exception):
@@ -6,6 +16,13 @@ class UserError(Exception):
 
     def __str__(self) -> str:  # keep it to one line whatever the caller passed
         return " ".join(str(self.args[0] if self.args else "").split())
+
+
+class UserFailure(TaskFailed):
+    """A step's failure the user can fix: the reporter prints its one line, never a traceback."""
+
+    def __init__(self, line: str):
+        super().__init__(f"python-builder: error: {line}")
 
 
 def clip(text: str, limit: int = 40) -> str:
@@ -42,19 +59,18 @@ def user_errors(action):
 
     @functools.wraps(action)
     def wrapper(*args, **kwargs):
-        from doit.exceptions import TaskFailed
-
         try:
             return action(*args, **kwargs)
         except UserError as error:
-            return TaskFailed(f"python-builder: error: {error}")
+            return UserFailure(str(error))
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (see locking): doit stops, keeps what finished
             why = str(interrupt) or "Ctrl-C"
-            return TaskFailed(f"python-builder: error: interrupted ({why}); this step left no result, "
-                              "run doit again to resume")
-        except OSError as error:  # a full disk, a read-only or foreign-owned cache/: the user can fix it
+            return UserFailure(f"interrupted ({why}); this step left no result, run doit again to resume")
+        except OSError as error:
+            if error.errno not in ENVIRONMENT_ERRNOS:
+                raise  # any other OSError is a bug: doit shows its traceback
             where = f" {error.filename}" if error.filename else ""
-            return TaskFailed(f"python-builder: error: cannot write or read{where}: {error.strerror or error}; "
-                              "check free space and permissions of cache/ and dist/, then run doit again")
+            return UserFailure(f"cannot write or read{where}: {error.strerror or error}; "
+                               "check free space and permissions of cache/ and dist/ (directories), then run doit again")
 
     return wrapper

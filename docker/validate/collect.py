@@ -6,11 +6,10 @@ Argument: a comma-separated list of module names to import.
 
 import importlib
 import json
-import re
 import os
+import re
 import sys
 import sysconfig
-
 
 # sysconfig variables that users' builds (pip, setuptools, meson-python) read: they must point into the
 # installed prefix, never into the build container's /build, /src or /pkg, nor /usr/local.
@@ -28,6 +27,25 @@ def foreign_paths() -> dict:
         if isinstance(value, str) and FOREIGN_PATH.search(value):
             found[name] = value
     return found
+
+
+def _attribute(module: str, name: str):
+    """A module's attribute, or None when the module cannot be imported (a missing extension is a fact)."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _sqlite_load_extension() -> bool:
+    try:
+        import sqlite3
+    except ImportError:
+        return False
+    try:
+        return hasattr(sqlite3.connect(":memory:"), "enable_load_extension")
+    except sqlite3.Error:
+        return False
 
 
 def main() -> None:
@@ -56,26 +74,10 @@ def main() -> None:
         "foreign_sysconfig_paths": foreign_paths(),
         "os_py": os.__file__,
     }
-    try:
-        import sqlite3
-        facts["sqlite_load_extension"] = hasattr(sqlite3.connect(":memory:"), "enable_load_extension")
-    except Exception:  # noqa: BLE001
-        facts["sqlite_load_extension"] = False
-    try:
-        import pyexpat
-        facts["expat_version"] = pyexpat.EXPAT_VERSION
-    except Exception:  # noqa: BLE001
-        facts["expat_version"] = None
-    try:
-        import decimal
-        facts["libmpdec_version"] = decimal.__libmpdec_version__
-    except Exception:  # noqa: BLE001
-        facts["libmpdec_version"] = None
-    try:
-        import ssl
-        facts["openssl_version"] = ssl.OPENSSL_VERSION
-    except Exception:  # noqa: BLE001
-        facts["openssl_version"] = None
+    facts["sqlite_load_extension"] = _sqlite_load_extension()
+    facts["expat_version"] = _attribute("pyexpat", "EXPAT_VERSION")
+    facts["libmpdec_version"] = _attribute("decimal", "__libmpdec_version__")
+    facts["openssl_version"] = _attribute("ssl", "OPENSSL_VERSION")
     json.dump(facts, sys.stdout, indent=1, sort_keys=True)
 
 

@@ -35,7 +35,7 @@ def resolve(module_path: str, stem: str) -> dict:
 
 def main(args: list[str]) -> None:
     result = {}
-    for module_spec, stem in zip(args[::2], args[1::2]):
+    for module_spec, stem in zip(args[::2], args[1::2], strict=True):
         module, _, path = module_spec.partition("=")
         result[module] = resolve(path, stem) if os.path.isfile(path) else {"library": None, "missing_module": path}
     json.dump(result, sys.stdout, indent=1, sort_keys=True)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # validate step: install the packages into a fresh container of the distro's plain base image and
-# record facts; python-builder judges them (tasks/validation.py). Runs as root (apt), network on (apt
+# record facts; python-builder judges them (tasks/validate/validation.py). Runs as root (apt), network on (apt
 # fetches the packages' Depends), and hands every file in /out back to the invoking user at the end.
 #
 # Mounts: /debs (the distro's dist/ directory, read-only), /pb/validate (these scripts), /out (results).
@@ -103,7 +103,7 @@ check system-libs python3 /pb/validate/system_libs.py \
     "_decimal=$(ls "${dynload}"/_decimal.*.so 2>/dev/null | head -1)" libmpdec
 
 
-# A short, named subset of the test suite (optimized builds only: FAST builds have no test modules).
+# A short, named subset of the test suite (optimized builds; FAST builds only with build.smoke_tests).
 if [ -n "${PB_SMOKE_TESTS:-}" ]; then
     check smoke-main "${py}" -m test -j0 ${PB_SMOKE_TESTS}
     [ -n "${PB_PKG_FT}" ] && check smoke-ft "${pyt}" -m test -j0 ${PB_SMOKE_TESTS}

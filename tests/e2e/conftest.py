@@ -17,7 +17,7 @@ def docker_available() -> str | None:
         import docker
         docker.from_env(timeout=10).ping()
         return None
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - whatever docker-py raises, the tests are skipped for it
         return f"no Docker daemon ({' '.join(str(error).split())[:120]})"
 
 
@@ -171,7 +171,7 @@ class SecondEngine:
                 return
             except Exception:  # noqa: BLE001 - not up yet
                 if self.process.poll() is not None:
-                    raise AssertionError(f"dockerd exited: {(self.root / 'dockerd.log').read_text()[-2000:]}")
+                    raise AssertionError(f"dockerd exited: {(self.root / 'dockerd.log').read_text()[-2000:]}") from None
                 import time
                 time.sleep(0.5)
         raise AssertionError("the second dockerd did not answer within 60 s")
@@ -215,9 +215,8 @@ class BackgroundDoit:
     output stream: an image build then never finishes and an interrupt lands in a stalled process."""
 
     def __init__(self, project: Path, *args: str, env: dict | None = None):
-        import threading
-
         import signal
+        import threading
 
         # as in a terminal's foreground job: Ctrl-C is delivered (a CI runner that started us in the
         # background may have left SIGINT ignored, and ignored signals are inherited)
@@ -261,7 +260,7 @@ class BackgroundDoit:
     def interrupt_once_running(self, engine, project: Path, steps: list[str], sig: int) -> str:
         """Send `sig` once a container of each of `steps` runs on `engine` (plus 2 s: well inside them), then
         wait for the end and return the output."""
-        from tasks.plan import Layout
+        from tasks.model.plan import Layout
         label = {"label": f"io.python-builder.project={Layout.for_root(project).project_id}"}
         try:
             deadline = time.monotonic() + 300

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks import emulation
+from tasks.engine import emulation
 from tests.e2e.conftest import discard, e2e_copy, executed, run_doit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.emulated]

@@ -20,8 +20,14 @@ import time
 
 import pytest
 
-from tasks.plan import Layout
-from tests.e2e.conftest import derived_project, discard, executed, local_downloads, run_doit
+from tasks.model.plan import Layout
+from tests.e2e.conftest import (
+    derived_project,
+    discard,
+    executed,
+    local_downloads,
+    run_doit,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tasks.plan import Layout
-from tests.e2e.conftest import BackgroundDoit, derived_project, discard, executed, local_downloads, run_doit
+from tasks.model.plan import Layout
+from tests.e2e.conftest import (
+    BackgroundDoit,
+    derived_project,
+    discard,
+    executed,
+    local_downloads,
+    run_doit,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -31,10 +31,17 @@ from pathlib import Path
 
 import pytest
 
-from tasks import config as config_mod
-from tasks.plan import Layout, builds
-from tasks.versions import Version
-from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS, BackgroundDoit, derived_project, discard, executed, run_doit
+from tasks.model import config as config_mod
+from tasks.model.plan import Layout, builds
+from tasks.model.versions import Version
+from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS
+from tests.e2e.conftest import (
+    BackgroundDoit,
+    derived_project,
+    discard,
+    executed,
+    run_doit,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks import config, images
-from tasks.plan import Layout
+from tasks.engine import images
+from tasks.model import config
+from tasks.model.plan import Layout
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e

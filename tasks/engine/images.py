@@ -1,0 +1,153 @@
+"""The image step: find (or pull, or bootstrap) a distro's base image and build its build image."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks import faults
+from tasks.build.flags import build_deps
+from tasks.engine import bootstrap, docker_env, emulation
+from tasks.errors import UserError
+from tasks.files import read_json, write_json_atomic
+from tasks.model.config import Distro, Settings
+from tasks.model.plan import Layout
+
+RECIPE_FILES = ("Dockerfile", "install-build-deps.sh")
+
+
+@dataclass(frozen=True)
+class ImageRecipe:
+    distro: Distro
+    packages: tuple[str, ...]
+    files: tuple[tuple[str, bytes], ...]
+    project_id: str
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for name, data in self.files:
+            h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(json.dumps([self.distro.base_image, self.distro.arch, list(self.packages)]).encode())
+        if self.distro.allow_expired_release:
+            h.update(b"\0allow_expired_release")
+        return h.hexdigest()
+
+    @property
+    def tag(self) -> str:
+        return f"python-builder-{self.project_id}/build:{self.distro.name}-{self.digest[:12]}"
+
+    def context(self) -> bytes:
+        """The build context: the recipe files as a tar, deterministic."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for name, data in self.files:
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(data), 0o755, 0
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    @property
+    def buildargs(self) -> dict[str, str]:
+        return {"BASE_IMAGE": self.distro.base_image, "BUILD_DEPS": " ".join(self.packages),
+                "ALLOW_EXPIRED_RELEASE": "1" if self.distro.allow_expired_release else ""}
+
+
+def recipe(settings: Settings, distro: Distro, layout: Layout) -> ImageRecipe:
+    files = tuple((name, (layout.root / "docker" / name).read_bytes()) for name in RECIPE_FILES)
+    return ImageRecipe(distro, build_deps(settings, distro), files, layout.project_id)
+
+
+def _present(engine, ref: str, arch: str) -> bool:
+    """`ref` is on the engine for `arch` (an amd64 debian:trixie-slim must not stand in for arm64)."""
+    import docker
+    try:
+        return engine.images.get(ref).attrs.get("Architecture") == arch
+    except docker.errors.ImageNotFound:
+        return False
+
+
+PULLED_REPOSITORY = "python-builder/base"
+
+
+def built_tag(layout: Layout, distro: Distro) -> str:
+    """The build image the image step recorded for a distro; a step that needs it says how to make it."""
+    tag = read_json(layout.image_stamp(distro)).get("tag")
+    if not tag:
+        raise UserError(f"no build image recorded for {distro.name}; run `doit image:{distro.name}`")
+    return str(tag)
+
+
+def pulled_tag(distro: Distro) -> str:
+    """Where a pulled base is also tagged: one tag per architecture, as `debian:trixie-slim` can only
+    point at one of them on an engine at a time."""
+    return f"{PULLED_REPOSITORY}:{distro.family}-{distro.codename}-{distro.arch}"
+
+
+def base_image(engine, distro: Distro, layout: Layout) -> str:
+    """A base image for `distro` on this engine, for its architecture: present, pulled or bootstrapped."""
+    import docker
+    for ref in (distro.base_image, pulled_tag(distro), bootstrap.bootstrap_tag(distro)):
+        if _present(engine, ref, distro.arch):
+            return ref
+    platform = f"linux/{distro.arch}"
+    try:
+        print(f"pulling {distro.base_image} ({platform})", file=sys.stderr)
+        pulled = engine.images.pull(distro.base_image, platform=platform)
+        repository, tag = pulled_tag(distro).split(":")
+        pulled.tag(repository, tag)
+        return pulled_tag(distro)
+    except docker.errors.APIError as error:
+        print(f"cannot pull {distro.base_image}: {' '.join(str(error).split())[:200]}", file=sys.stderr)
+    return bootstrap.bootstrap(engine, distro, layout.cache / "bootstrap",
+                               layout.root / "docker" / "bootstrap" / "Dockerfile")
+
+
+def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
+    """Build the image (streaming Docker's output) and write the stamp last."""
+    import requests
+
+    import docker
+
+    stamp.unlink(missing_ok=True)
+    distro = recipe_.distro
+    engine = docker_env.client(distro.docker_host)
+    try:
+        local = engine.api.base_url.startswith("http+docker://localhost")  # a unix socket on this machine
+        mode = emulation.check(distro.name, distro.arch, engine.info().get("Architecture", ""), local)
+        if mode == "emulated":
+            print(f"image:{distro.name}: {distro.arch} containers run under QEMU emulation on this host "
+                  "(slow: see README, Build farm)", file=sys.stderr)
+        base = base_image(engine, distro, layout)
+        args = dict(recipe_.buildargs, BASE_IMAGE=base)
+        image_id = None
+        log_path = layout.logs / f"image-{recipe_.distro.name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "w") as log:
+            for line in engine.api.build(
+                fileobj=io.BytesIO(recipe_.context()), custom_context=True, tag=recipe_.tag, buildargs=args,
+                labels={docker_env.LABEL_PROJECT: recipe_.project_id, docker_env.LABEL_RECIPE: recipe_.digest},
+                rm=True, forcerm=True, decode=True, network_mode="host", platform=f"linux/{recipe_.distro.arch}",
+            ):
+                if "stream" in line:
+                    sys.stdout.write(line["stream"])
+                    log.write(line["stream"])
+                if "error" in line:
+                    log.write(line["error"] + "\n")
+                    raise UserError(f"image:{recipe_.distro.name}: building the image failed: "
+                                    f"{' '.join(line['error'].split())[:300]}; full log: {log_path}")
+                if "aux" in line and "ID" in line["aux"]:
+                    image_id = line["aux"]["ID"]
+    except (docker.errors.DockerException, requests.RequestException) as error:
+        raise docker_env.docker_error(f"building image:{recipe_.distro.name}", error) from error
+    record = {"tag": recipe_.tag, "recipe": recipe_.digest, "base": base, "distro": recipe_.distro.name,
+              "execution": mode, "engine_arch": emulation.debian_arch(engine.info().get("Architecture", ""))}
+    faults.hold("image")  # tests only: see tasks/faults.py
+    write_json_atomic(stamp, record)
+    print(f"image {recipe_.tag} ({image_id}) from {base}", file=sys.stderr)
+    return record

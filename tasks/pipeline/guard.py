@@ -1,0 +1,87 @@
+"""The run guard every doit command passes through (it is entered where the tasks are made, which every
+command does, whatever its reporter): one command at a time per checkout for the commands that change
+things, Ctrl-C and SIGTERM as one-line interrupts, and the containers a killed or interrupted run left.
+
+    argv -> command_of() -> read-only (list, info, help, ...): nothing to guard
+                         -> changes things (run, clean, forget, ...): RunGuard.enter():
+                              writable checkout?  else one line and exit 2
+                              flock .doit.lock (waits for the other command; says so)
+                              previous holder was killed -> remove its containers
+                              at exit after an interrupt -> remove this checkout's containers
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasks.pipeline import locking
+
+# doit's commands (doit 0.37); a first word that is none of them is a task name for `run`
+DOIT_COMMANDS = ("run", "list", "info", "clean", "forget", "ignore", "auto", "dumpdb", "help", "strace",
+                 "reset-dep", "tabcompletion")
+READ_ONLY_COMMANDS = ("list", "info", "help", "dumpdb", "tabcompletion")
+
+
+def command_of(argv: Sequence[str]) -> str:
+    """The doit command these arguments run: doit takes the first word as a command when it names one."""
+    return argv[0] if argv and argv[0] in DOIT_COMMANDS else "run"
+
+
+def changes_things(argv: Sequence[str]) -> bool:
+    return command_of(argv) not in READ_ONLY_COMMANDS
+
+
+def writable(root: Path) -> bool:
+    return os.access(root, os.W_OK | os.X_OK)
+
+
+@dataclass
+class RunGuard:
+    root: Path
+    command: str
+    interrupted: bool = field(default=False, init=False)
+
+    def enter(self) -> None:
+        if not writable(self.root):
+            print(f"python-builder: error: this checkout ({self.root}) is read-only; `doit {self.command}` writes "
+                  "its state there: copy the checkout somewhere writable (list and info work here)",
+                  file=sys.stderr)
+            raise SystemExit(2)
+        _, died = locking.acquire(self.root / ".doit.lock", lambda text: print(text, end="", flush=True))
+        for number in (signal.SIGINT, signal.SIGTERM):
+            try:
+                signal.signal(number, self._interrupt)
+            except ValueError:  # not the main thread (an in-process caller): nothing to install
+                pass
+        locking.one_line_interrupts()
+        if died and self.command == "run":
+            self.sweep("left by a killed run")
+        atexit.register(self._at_exit)
+
+    def _interrupt(self, signum, frame):
+        self.interrupted = True
+        raise KeyboardInterrupt("Ctrl-C" if signum == signal.SIGINT else f"signal {signum}")
+
+    def _at_exit(self) -> None:
+        # after an interrupt under any reporter (-r json too): no container of this checkout may go on
+        if self.interrupted and self.command == "run":
+            self.sweep("of interrupted step(s)")
+
+    def sweep(self, why: str) -> None:
+        """Remove this checkout's containers on the default engine (docker_host engines: see the reporter)."""
+        from tasks.engine import docker_env, runner
+        from tasks.model.plan import Layout
+        try:
+            removed = runner.remove_leftovers(docker_env.client(None), Layout.for_root(self.root).project_id)
+        except Exception as error:  # noqa: BLE001 - no daemon: the steps will say so themselves
+            print(f"python-builder: could not check for leftover containers ({' '.join(str(error).split())[:160]})",
+                  file=sys.stderr)
+            return
+        if removed:
+            print(f"python-builder: removed {removed} container(s) {why}", flush=True)

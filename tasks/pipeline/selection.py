@@ -1,0 +1,88 @@
+"""Task names that name a pinned version outside the matrix: `doit build:3.14.7`, `doit info validate:3.13.15-trixie`.
+
+doit only knows the tasks the graph yields, and the graph yields the matrix (config.toml's versions and
+distros, or PYTHON_VERSION= and DISTRO=). A task name on the command line that names another pinned
+version (or another configured distro entry) widens the matrix by exactly that version and distro before
+the graph is made, so every doit command (run, info, clean, forget, ...) finds the task. A name with an
+unpinned or malformed version ends in one line that gives the fix.
+
+    argv  --requested()-->  [(step, name), ...]  --widen(settings)-->  Settings with those versions/distros
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from tasks.errors import UserError, clip
+from tasks.model.config import Settings
+from tasks.model.versions import Version
+
+# steps named <step>:<version>-<distro> (and build:<version>), <step>:<version>, <step>:<distro>
+BUILD_STEPS = ("build", "configure", "compile", "configure_ft", "compile_ft", "package", "validate")
+SOURCE_STEPS = ("download", "checksum", "extract")
+DISTRO_STEPS = ("image", "repo")
+TASK_NAME = re.compile(r"^([a-z_]+):(.*)$", re.ASCII)
+FORMS = {
+    "build": "build:<X.Y.Z> or build:<X.Y.Z>-<distro>",
+    **{step: f"{step}:<X.Y.Z>-<distro>" for step in BUILD_STEPS[1:]},
+    **{step: f"{step}:<X.Y.Z>" for step in SOURCE_STEPS},
+    **{step: f"{step}:<distro>" for step in DISTRO_STEPS},
+}
+
+
+def requested(argv: Sequence[str]) -> list[tuple[str, str]]:
+    """(step, name) of each positional `step:name` argument whose step is one of ours; doit's own options,
+    NAME=value variables and other words are left to doit."""
+    found = []
+    for arg in argv:
+        if arg.startswith("-") or "=" in arg:  # doit takes every word with "=" as a variable
+            continue
+        match = TASK_NAME.fullmatch(arg)
+        if match and match.group(1) in FORMS and "*" not in match.group(2):
+            found.append((match.group(1), match.group(2)))
+    return found
+
+
+def _version(settings: Settings, step: str, text: str) -> Version:
+    try:
+        version = Version.parse(text, f"{step}:{clip(text)}")
+    except UserError as error:
+        raise UserError(f"{error}; task names take the form {FORMS[step]} (e.g. {step}:3.14.7"
+                        f"{'-trixie' if step in BUILD_STEPS[1:] else ''})") from error
+    if settings.pin(version) is None and not settings.allow_unpinned:
+        raise UserError(f"{step}:{text}: CPython {version} has no pin; pin it first with "
+                        f"`doit pin NEW_VERSION={version}`, then run this again")
+    return version
+
+
+def _distro(settings: Settings, step: str, name: str, text: str):
+    distro = settings.all_distros.get(text)
+    if distro is None:
+        raise UserError(f"{step}:{clip(name)}: unknown distro entry {clip(text)!r}; known: {', '.join(sorted(settings.all_distros))}"
+                        f" (task names take the form {FORMS[step]})")
+    return distro
+
+
+def widen(settings: Settings, names: Iterable[tuple[str, str]]) -> Settings:
+    """Settings whose matrix also holds every version and distro these task names name (checked first)."""
+    versions, distros = list(settings.versions), list(settings.distros)
+    for step, name in names:
+        if step in DISTRO_STEPS:
+            new_distros = [_distro(settings, step, name, name)]
+            new_versions = []
+        else:
+            version_text, dash, distro_text = name.partition("-")
+            if step in SOURCE_STEPS and dash:
+                raise UserError(f"{step}:{clip(name)}: sources are shared by every distro; "
+                                f"task names take the form {FORMS[step]}")
+            if step != "build" and step in BUILD_STEPS and not dash:
+                raise UserError(f"{step}:{clip(name)}: name the distro too; task names take the form {FORMS[step]}")
+            new_versions = [_version(settings, step, version_text)]
+            new_distros = [_distro(settings, step, name, distro_text)] if dash else []
+        versions += [v for v in new_versions if v not in versions]
+        distros += [d for d in new_distros if d.name not in {x.name for x in distros}]
+    if len(versions) == len(settings.versions) and len(distros) == len(settings.distros):
+        return settings
+    return replace(settings, versions=tuple(versions), distros=tuple(distros))

@@ -1,0 +1,493 @@
+"""The validate step: install the .debs in a fresh container of the plain base image and judge the facts.
+
+docker/validate/validate.sh collects facts (exit codes, logs, JSON from the installed interpreters);
+`judge` turns them into named pass/fail checks. The judge is pure, so it is unit-tested on fixtures.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tasks.engine import docker_env, runner
+from tasks.errors import UserError
+from tasks.files import read_json, remove_tree, write_json_atomic
+from tasks.model.plan import Build
+
+BASE_MODULES = (
+    # what users import ...
+    "ssl", "sqlite3", "ctypes", "lzma", "bz2", "zlib", "readline", "curses", "dbm.gnu", "uuid", "decimal",
+    "tkinter", "pyexpat",
+    # ... and the extension modules behind them
+    "_ssl", "_hashlib", "_sqlite3", "_ctypes", "_lzma", "_bz2", "zlib", "readline", "_curses",
+    "_curses_panel", "_dbm", "_gdbm", "_uuid", "_decimal", "pyexpat", "_elementtree", "_tkinter",
+    "_multiprocessing", "_posixshmem", "_zoneinfo",
+)
+# Libraries a CPython extension may need that come from the distro (sonames without version).
+ALLOWED_LIBRARIES = re.compile(
+    r"^(libc|libm|libpthread|libdl|librt|libutil|libz|libbz2|liblzma|libzstd|libffi|libssl|libcrypto|"
+    r"libsqlite3|libreadline|libncursesw|libtinfo|libpanelw|libgdbm|libgdbm_compat|libuuid|libmpdec|"
+    r"libexpat|libtcl8\.6|libtk8\.6|libX11|libXft|libXss|libfontconfig|libb2|libedit|ld-linux[-\w]*)"
+    r"\.so(\.[0-9.]+)?$"
+)
+# One lintian hint: "E: package[ changes]: tag context..." (E error, W warning, I info, P pedantic,
+# X experimental, O overridden, N note).
+LINTIAN_LINE = re.compile(r"^([EWIPXO]): ([a-z0-9][a-z0-9+.-]*)(?: [a-z]+)?: ([a-z0-9][a-z0-9+.-]*)")
+# Flags that belong to the interpreter's own build, never to users' extension builds.
+LEAKY_FLAGS = re.compile(r"-flto\S*|-fprofile-\S+|-fuse-linker-plugin|-ffat-lto-objects")
+
+
+# What each release line adds to the module inventory (from that line on): 3.14 brought Zstandard on the
+# system libzstd (PEP 784) and the remote-debugging support behind sys.remote_exec (PEP 768).
+LINE_MODULES = {
+    (3, 14): ("_zstd", "compression.zstd", "_remote_debugging"),
+}
+# The free-threaded build's status per release line (from that line on).
+FREE_THREADING = {
+    (3, 13): "experimental (PEP 703)",
+    (3, 14): "supported (PEP 779)",
+}
+
+
+def _by_line(table: dict, version) -> list:
+    return [value for line, value in sorted(table.items()) if (version.major, version.minor) >= line]
+
+
+def modules_for(build: Build) -> tuple[str, ...]:
+    return BASE_MODULES + tuple(m for added in _by_line(LINE_MODULES, build.version) for m in added)
+
+
+def free_threading_status(version) -> str:
+    statuses = _by_line(FREE_THREADING, version)
+    return statuses[-1] if statuses else "not available"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def missing_from_build_log(text: str) -> list[str]:
+    """Modules the build log says could not be built ("necessary bits ... not found", "Failed to build")."""
+    missing = []
+    for header in ("The necessary bits to build these optional modules were not found:",
+                   "Failed to build these modules:", "Following modules built successfully but were removed"):
+        for block in text.split(header)[1:]:
+            for line in block.splitlines()[1:]:
+                if not line.strip() or line.startswith(("To find", "Checked", "The following")):
+                    break
+                missing += line.split()
+    return sorted(set(missing))
+
+
+# gcc warns (-Wmissing-profile) for each file compiled with -fprofile-use that has no profile data. The training
+# run never executes a few programs (Programs/_testembed): one or two warnings are normal; a profile that does
+# not match the final build (e.g. flags changed between the two stages) leaves hundreds.
+MAX_MISSING_PROFILES = 10
+
+
+def optimization_evidence(log_text: str) -> dict[str, int]:
+    """How many compiler lines of the build log used profile data and link-time optimization, and how many
+    files gcc compiled without profile data."""
+    lines = log_text.splitlines()
+    evidence = {flag: sum(1 for line in lines if flag in line and line.lstrip().startswith(("gcc", "cc ", "clang")))
+                for flag in ("-fprofile-generate", "-fprofile-use", "-flto")}
+    evidence["missing-profile"] = sum(1 for line in lines if "[-Wmissing-profile]" in line)
+    return evidence
+
+
+def lintian_tags(text: str) -> dict[str, dict[str, int]]:
+    """{severity letter: {tag: count}} from lintian's output."""
+    tags: dict[str, dict[str, int]] = {}
+    for line in text.splitlines():
+        match = LINTIAN_LINE.match(line)
+        if match:
+            severity, _package, tag = match.groups()
+            bucket = tags.setdefault(severity, {})
+            bucket[tag] = bucket.get(tag, 0) + 1
+    return tags
+
+
+def upstream_version(debian_version: str) -> str:
+    """2.7.1 from 2.7.1-2, 1:2.5.1+dfsg-3 or 2.5.1~rc1-1 (epoch, revision and repack suffixes dropped)."""
+    version = re.sub(r"^[0-9]+:", "", debian_version)
+    version = version.rsplit("-", 1)[0] if "-" in version else version
+    return re.split(r"[+~]", version)[0]
+
+
+def placeholder_maintainer(maintainer: str) -> bool:
+    """True for an address whose host is no mail domain, like the default python-builder@localhost."""
+    return "." not in maintainer.rsplit("@", 1)[-1].rstrip(">")
+
+
+def lintian_suppressed(build: Build) -> tuple[str, ...]:
+    """Tags validate tells lintian to skip: only the placeholder maintainer's, which the user fixes in config
+    (the packages carry no override for them: lintian run by hand still says so)."""
+    if placeholder_maintainer(build.settings.maintainer):
+        return ("bogus-mail-host", "bogus-mail-host-in-debian-changelog")
+    return ()
+
+
+def uses_system_libmpdec(build: Build) -> bool:
+    args = build.configure_args("default")
+    if "--without-system-libmpdec" in args:
+        return False
+    return "--with-system-libmpdec" in args or (build.version.major, build.version.minor) >= (3, 13)
+
+
+def _system_library_checks(facts: dict, build: Build) -> list[Check]:
+    """pyexpat and _decimal load the distro's libexpat/libmpdec, and report the distro package's version."""
+    libs = facts.get("system_libs") or {}
+    main = facts.get("facts_main") or {}
+    wanted = []
+    if "--with-system-expat" in build.configure_args("default"):
+        wanted.append(("pyexpat", "libexpat", "expat_version", "expat_{}"))
+    if uses_system_libmpdec(build):
+        wanted.append(("_decimal", "libmpdec", "libmpdec_version", "{}"))
+    checks = []
+    for module, library, fact, shape in wanted:
+        entry = libs.get(module) or {}
+        found = main.get(fact)
+        expected = shape.format(upstream_version(entry["version"])) if entry.get("version") else None
+        ok = bool(entry.get("package")) and found is not None and found == expected
+        detail = (f"{entry.get('library')} from {entry.get('package')} {entry.get('version')}; "
+                  f"{module} reports {found}" if entry.get("library")
+                  else f"{module} does not load a system {library}")
+        checks.append(Check(f"{module} uses the distro's {library}", ok, detail))
+    return checks
+
+
+def _lintian_check(facts: dict, build: Build) -> Check:
+    tags = facts.get("lintian") or {}
+    bad = {f"{sev}: {tag}": n for sev in ("E", "W") for tag, n in sorted(tags.get(sev, {}).items())}
+    ok = _rc(facts, "lintian") == 0 and not bad
+    if ok:
+        overridden = ", ".join(sorted(tags.get("O", {})))
+        detail = f"{sum(tags.get('I', {}).values())} info hints; overridden: {overridden or 'none'}"
+        if lintian_suppressed(build):
+            detail += ("; not checked: " + ", ".join(lintian_suppressed(build))
+                       + " (placeholder maintainer: set package.maintainer in config.toml)")
+    elif bad:
+        detail = "; ".join(f"{tag} ({n})" for tag, n in bad.items())
+    else:
+        detail = f"exit {_rc(facts, 'lintian')}: " + " | ".join(
+            facts.get("logs", {}).get("lintian", "").strip().splitlines()[-3:])
+    return Check("lintian: no error or warning", ok, detail[:600])
+
+
+# lintian's hardening tags a build with hardening on must not carry. hardening-no-fortify-functions is
+# reported, not failed: lintian itself calls it a likely false positive for a binary whose every call the
+# compiler proved safe (then no *_chk function is left to find).
+HARDENING_REQUIRED = ("hardening-no-relro", "hardening-no-bindnow", "hardening-no-pie",
+                      "hardening-no-stackprotector")
+
+
+def _hardening_check(facts: dict, build: Build) -> Check:
+    tags = facts.get("lintian") or {}
+    found = {tag: n for sev in ("E", "W", "I", "P") for tag, n in tags.get(sev, {}).items()
+             if tag.startswith("hardening-")}
+    missing = {tag: n for tag, n in found.items() if tag in HARDENING_REQUIRED}
+    fortify = found.get("hardening-no-fortify-functions", 0)
+    detail = ("; ".join(f"{tag} ({n})" for tag, n in sorted(missing.items())) if missing
+              else f"relro, bindnow, PIE and stack protector on every ELF file; "
+                   f"{fortify} files with no fortified call left (hardening-no-fortify-functions)")
+    return Check(f"lintian: hardening ({build.settings.flags.hardening}) on every ELF file", not missing, detail)
+
+
+def _rc(facts: dict, name: str) -> int | None:
+    return facts.get("rc", {}).get(name)
+
+
+REGRTEST_FAILED = re.compile(r"^(?:\d+:\d+:\d+ )?(?:load avg: [\d.]+ )?(?:\[[ \d/]+\] )?(test_\w+) "
+                             r"(?:failed|crashed)\b", re.M)
+REGRTEST_CASE = re.compile(r"^(FAIL|ERROR): (test\w*) \(([\w.]+)\)", re.M)
+
+
+def failed_tests(log: str) -> dict[str, list[str]]:
+    """The test modules and cases a regrtest run (`python -m test`) reports as failed in its output."""
+    modules = sorted(set(REGRTEST_FAILED.findall(log)))
+    cases = sorted({f"{where}.{case}" if not where.endswith(case) else where
+                    for _, case, where in REGRTEST_CASE.findall(log)})
+    return {"modules": modules, "cases": cases}
+
+
+def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
+    """The smoke subset's check: on a failure, the failing modules and cases, and where the output is kept."""
+    check = _step(facts, name, label)
+    if check.ok:
+        return check
+    failed = failed_tests(facts.get("logs", {}).get(name, ""))
+    kept = build.layout.logs / f"validate-{build.key}-{name}.log"
+    modules = ", ".join(failed["modules"]) or "no module named in the output"
+    cases = "; ".join(failed["cases"][:8]) + (" …" if len(failed["cases"]) > 8 else "")
+    return Check(label, False, f"failed: {modules}" + (f" ({cases})" if cases else "") + f"; output: {kept}")
+
+
+def _step(facts: dict, name: str, label: str) -> Check:
+    rc = _rc(facts, name)
+    tail = " | ".join(facts.get("logs", {}).get(name, "").strip().splitlines()[-3:])
+    return Check(label, rc == 0, "ok" if rc == 0 else f"exit {rc}: {tail}"[:400])
+
+
+def _interpreter_checks(label: str, data: dict, build: Build, variant: str) -> list[Check]:
+    if not data:
+        return [Check(f"{label}: runs", False, "the interpreter did not run (see facts log)")]
+    checks = []
+    failed = sorted(n for n, m in data.get("modules", {}).items() if not m.get("ok"))
+    checks.append(Check(f"{label}: module inventory", not failed,
+                        f"{len(data.get('modules', {})) - len(failed)} import; missing: {', '.join(failed)}"
+                        if failed else f"all {len(data.get('modules', {}))} import"))
+    checks.append(Check(f"{label}: sqlite3 enable_load_extension", bool(data.get("sqlite_load_extension")),
+                        str(data.get("sqlite_load_extension"))))
+    config_args = data.get("config_args") or ""
+    expected = build.configure_args(variant)
+    absent = [a for a in expected if f"'{a}'" not in config_args]
+    checks.append(Check(f"{label}: CONFIG_ARGS holds the configured flags", not absent,
+                        "all present" if not absent else f"absent: {' '.join(absent)}"))
+    foreign = data.get("foreign_sysconfig_paths") or {}
+    checks.append(Check(f"{label}: sysconfig points into the prefix only", not foreign,
+                        "no /build, /src, /pkg or /usr/local in users' variables" if not foreign
+                        else "; ".join(f"{k}={v}" for k, v in sorted(foreign.items()))[:300]))
+    checks.append(Check(f"{label}: sysconfig CC is the plain compiler", "ccache" not in (data.get("cc") or ""),
+                        str(data.get("cc"))))
+    leaks = sorted(set(LEAKY_FLAGS.findall(str(data.get("cflags")) + " " + str(data.get("ldflags")))))
+    checks.append(Check(f"{label}: no LTO/PGO flags for users' builds", not leaks,
+                        "none" if not leaks else " ".join(leaks)))
+    if variant == "freethreaded":
+        checks.append(Check(f"{label}: GIL disabled", data.get("gil_enabled") is False,
+                            f"sys._is_gil_enabled() = {data.get('gil_enabled')}"))
+        stdlib_ok = str(data.get("os_py", "")).startswith(f"{build.prefix}/lib/python{build.version.major_minor}t/")
+        checks.append(Check(f"{label}: finds its stdlib in lib/python{build.version.major_minor}t",
+                            stdlib_ok, str(data.get("os_py"))))
+    return checks
+
+
+def judge(facts: dict, build: Build) -> list[Check]:
+    """Named pass/fail checks from the collected facts."""
+    checks = [_step(facts, "distro-install", "distro's python3 installs"),
+              _step(facts, "install", "our packages install with apt")]
+    before, after = facts.get("packages_before", {}), facts.get("packages_after", {})
+    changed = sorted(p for p, v in before.items() if after.get(p) != v)
+    checks.append(Check("distro packages untouched by our install", not changed,
+                        "none removed or replaced" if not changed else "changed: " + ", ".join(changed)))
+    checks.append(_step(facts, "bytecode-main", "the postinst byte-compiled the stdlib"))
+    if build.settings.free_threaded:
+        checks.append(_step(facts, "bytecode-ft", "the free-threaded postinst byte-compiled its stdlib entries"))
+    checks += _interpreter_checks("python" + build.version.major_minor, facts.get("facts_main") or {}, build,
+                                  "default")
+    checks.append(_step(facts, "venv-main", "venv + pip (offline) installs into the venv only"))
+    files_main = set(facts.get("files_main", []))
+    if build.settings.free_threaded:
+        checks += _interpreter_checks("python" + build.version.major_minor + "t", facts.get("facts_ft") or {}, build,
+                                      "freethreaded")
+        main_mods = {n for n, m in (facts.get("facts_main") or {}).get("modules", {}).items() if m.get("ok")}
+        ft_mods = {n for n, m in (facts.get("facts_ft") or {}).get("modules", {}).items() if m.get("ok")}
+        checks.append(Check("both interpreters import the same modules", main_mods == ft_mods,
+                            "same" if main_mods == ft_mods else f"differ: {sorted(main_mods ^ ft_mods)}"))
+        checks.append(_step(facts, "python3t", "python3t exists and runs without the GIL"))
+        checks.append(_step(facts, "venv-ft", "free-threaded venv + pip installs into that venv only"))
+        shared = sorted(p for p in files_main & set(facts.get("files_ft", []))
+                        if p not in (*_parents(build.prefix), build.prefix, *SHARED_SYSTEM_DIRS))
+        shared = [p for p in shared if not _is_shared_dir(p, build)]
+        checks.append(Check("the two packages share no file", not shared,
+                            "none shared" if not shared else f"{len(shared)} shared, e.g. {shared[0]}"))
+    outside = sorted(p for p in files_main | set(facts.get("files_ft", [])) if not _allowed_path(p, build))
+    checks.append(Check(f"nothing installed outside {build.prefix} and /usr/share/doc", not outside,
+                        "ok" if not outside else f"{len(outside)} paths, e.g. {outside[0]}"))
+    checks.append(_step(facts, "distro-venv", "the distro's python3 -m venv still works"))
+    checks.append(_step(facts, "c-extension", "a C extension builds with sysconfig's compiler and flags"))
+    if build.settings.free_threaded:
+        checks.append(_step(facts, "c-extension-ft", "a C extension builds for the free-threaded ABI"))
+    if "--with-dtrace" in build.configure_args("default"):
+        for name in ("readelf-main", "readelf-ft") if build.settings.free_threaded else ("readelf-main",):
+            notes = facts.get("logs", {}).get(name, "")
+            count = notes.count("stapsdt")
+            checks.append(Check(f"DTrace probes in {name.split('-')[1]} interpreter", count > 0,
+                                f"{count} stapsdt notes"))
+    elf = facts.get("elf_deps") or {}
+    foreign = sorted(lib for lib in elf.get("needed", {}) if not ALLOWED_LIBRARIES.match(lib))
+    checks.append(Check("DT_NEEDED only distro libraries", bool(elf) and not foreign,
+                        ("libraries: " + " ".join(sorted(elf.get("needed", {})))) if not foreign
+                        else "unexpected: " + " ".join(foreign)))
+    checks += _system_library_checks(facts, build)
+    rpaths = sorted(elf.get("rpath", {}))
+    checks.append(Check("no RPATH/RUNPATH", not rpaths, "none" if not rpaths else " ".join(rpaths)))
+    if not build.fast:
+        evidence = facts.get("build_log_optimizations", {})
+        for variant in build.variants:
+            found = evidence.get(variant, {})
+            for what, flag in (("PGO", "-fprofile-use"), ("LTO", "-flto")):
+                checks.append(Check(f"{variant} interpreter built with {what}", bool(found.get(flag)),
+                                    f"{found.get(flag, 0)} compile/link lines with {flag} in the build log"))
+            missing_profiles = found.get("missing-profile", 0)
+            checks.append(Check(f"{variant} interpreter: the PGO profile matched the final build",
+                                missing_profiles <= MAX_MISSING_PROFILES,
+                                f"{missing_profiles} file(s) compiled without profile data (-Wmissing-profile; "
+                                f"at most {MAX_MISSING_PROFILES} allowed)"))
+    if build.test_suite:
+        label = f"test suite smoke subset ({len(build.smoke_modules)} modules)"
+        checks.append(_smoke(facts, "smoke-main", label, build))
+        if build.settings.free_threaded:
+            checks.append(_smoke(facts, "smoke-ft", "test suite smoke subset, free-threaded", build))
+    missing = facts.get("build_log_missing", [])
+    checks.append(Check("build log lists no missing modules", not missing,
+                        "none" if not missing else " ".join(missing)))
+    checks.append(_lintian_check(facts, build))
+    if build.settings.flags.hardening != "off":
+        checks.append(_hardening_check(facts, build))
+    checks.append(_step(facts, "purge", "apt purge succeeds"))
+    checks.append(_step(facts, "prefix-gone", f"purge leaves no {build.prefix}"))
+    checks.append(_step(facts, "distro-after-purge", "the distro's python3 works after the purge"))
+    return checks
+
+
+def _is_shared_dir(path: str, build: Build) -> bool:
+    """Directories both packages may list (dpkg -L lists parent directories)."""
+    prefix = build.prefix
+    return path in (f"{prefix}/bin", f"{prefix}/lib", f"{prefix}/include", f"{prefix}/lib/pkgconfig",
+                    f"{prefix}/share", f"{prefix}/share/man", f"{prefix}/share/man/man1")
+
+
+# Directories every package lists and many own: the packages' docs and lintian overrides live under them.
+SHARED_SYSTEM_DIRS = ("/usr", "/usr/share", "/usr/share/doc", "/usr/share/lintian", "/usr/share/lintian/overrides")
+
+
+def _parents(prefix: str) -> tuple[str, ...]:
+    """The directories above the prefix, as dpkg lists them ("/." for the root): /opt/python/python3.14 ->
+    /., /opt, /opt/python."""
+    parts = prefix.strip("/").split("/")
+    return ("/.", *("/" + "/".join(parts[:i]) for i in range(1, len(parts))))
+
+
+def _allowed_path(path: str, build: Build) -> bool:
+    if path in _parents(build.prefix) or path in SHARED_SYSTEM_DIRS:
+        return True
+    if path == build.prefix or path.startswith(build.prefix + "/"):
+        return True
+    return any(path == f"/usr/share/doc/{p}" or path.startswith(f"/usr/share/doc/{p}/")
+               or path == f"/usr/share/lintian/overrides/{p}" for p in build.packages)
+
+
+def _parse_packages(text: str) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
+
+
+def read_facts(out: Path, build: Build) -> dict:
+    """Gather what validate.sh left in `out` into one dict."""
+    facts: dict = {"rc": {}, "logs": {}}
+    for rc_file in out.glob("*.rc"):
+        name = rc_file.stem
+        facts["rc"][name] = int(rc_file.read_text().strip() or 1)
+        log = out / f"{name}.log"
+        facts["logs"][name] = log.read_text(errors="replace")[-20000:] if log.exists() else ""
+    for key, name in (("facts_main", "facts-main.json"), ("facts_ft", "facts-ft.json"),
+                      ("elf_deps", "elf-deps.log"), ("system_libs", "system-libs.log")):
+        facts[key] = read_json(out / name) or None
+    for key, name in (("packages_before", "packages-before.txt"), ("packages_after", "packages-after.txt")):
+        path = out / name
+        facts[key] = _parse_packages(path.read_text()) if path.exists() else {}
+    for key, name in (("files_main", "files-main.txt"), ("files_ft", "files-ft.txt")):
+        path = out / name
+        facts[key] = path.read_text().splitlines() if path.exists() else []
+    lintian_log = out / "lintian.log"
+    facts["lintian"] = lintian_tags(lintian_log.read_text(errors="replace")) if lintian_log.exists() else {}
+    missing, optimizations = [], {}
+    for variant in build.variants:
+        log = build.layout.logs / f"{'compile' if variant == 'default' else 'compile_ft'}-{build.key}.log"
+        if log.exists():
+            text = log.read_text(errors="replace")
+            missing += missing_from_build_log(text)
+            optimizations[variant] = optimization_evidence(text)
+    facts["build_log_missing"] = sorted(set(missing))
+    facts["build_log_optimizations"] = optimizations
+    return facts
+
+
+def validate(build: Build) -> dict:
+    """Run the validation container, judge, write the report next to the .debs; fail on any failed check."""
+    started = time.monotonic()
+    report_path = build.validation_report
+    report_path.unlink(missing_ok=True)
+    layout = build.layout
+    image_record = read_json(layout.image_stamp(build.distro))
+    base = image_record.get("base")
+    if not base or not image_record.get("tag"):
+        raise UserError(f"no base image recorded for {build.distro.name}; run `doit image:{build.distro.name}`")
+    debs = [build.main_deb.name] + ([build.ft_deb.name] if build.ft_deb else [])
+    for leftover in layout.cache.glob(f"validate-{build.key}-*"):  # a killed run's scratch directory
+        remove_tree(leftover)
+    work = Path(tempfile.mkdtemp(prefix=f"validate-{build.key}-", dir=layout.cache))
+    try:
+        # lintian from the build image (it is a build dependency): no apt run, no network, as the user
+        lintian = runner.Step(
+            name=f"lintian:{build.key}", image=image_record["tag"], log=layout.logs / f"lintian-{build.key}.log",
+            project_id=layout.project_id, command=("bash", "/pb/validate/lintian.sh",
+                                                   *(p.name for p in build.deb_files())),
+            environment={"PB_LINTIAN_SUPPRESS": ",".join(lintian_suppressed(build))},
+            mounts=(runner.Mount(build.dist_dir, "/debs"),
+                    runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
+                    runner.Mount(work, "/out", read_only=False)),
+            docker_host=build.distro.docker_host,
+        )
+        install = runner.Step(
+            name=f"validate:{build.key}", image=base, log=layout.logs / f"validate-{build.key}.log",
+            project_id=layout.project_id, user="0:0", network="host",
+            # test_sys's sys.remote_exec (3.14+) attaches to a process with ptrace, which Docker's default
+            # profile withholds: the throwaway install container gets it, so the smoke subset runs whole
+            capabilities=("SYS_PTRACE",),
+            command=("bash", "/pb/validate/validate.sh", *debs),
+            environment={"PB_PREFIX": build.prefix, "PB_MM": build.version.major_minor,
+                         "PB_PKG_MAIN": build.package_main,
+                         "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
+                         "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
+                         "PB_SMOKE_TESTS": " ".join(build.smoke_modules),
+                         "PB_ALLOW_EXPIRED_RELEASE": "1" if build.distro.allow_expired_release else ""},
+            mounts=(runner.Mount(build.dist_dir, "/debs"),
+                    runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
+                    runner.Mount(work, "/out", read_only=False)),
+            docker_host=build.distro.docker_host,
+        )
+        # lintian is one busy core; the install check mostly waits on apt and the tests: they overlap well
+        runner.run_side_by_side(install, lintian)
+        facts = read_facts(work, build)
+        for name in ("smoke-main", "smoke-ft"):  # the test suite's output is kept whole, beside the step's log
+            if (work / f"{name}.log").exists():
+                shutil.copyfile(work / f"{name}.log", layout.logs / f"validate-{build.key}-{name}.log")
+    finally:
+        remove_tree(work)
+    checks = judge(facts, build)
+    report = {
+        "build": build.key, "package_version": build.debian_version, "base_image": base,
+        "free_threading": free_threading_status(build.version) if build.settings.free_threaded else None,
+        "passed": all(c.ok for c in checks),
+        "checks": [asdict(c) for c in checks],
+        "modules": {k: sorted(n for n, m in (facts.get(k) or {}).get("modules", {}).items() if m.get("ok"))
+                    for k in ("facts_main", "facts_ft")},
+        "versions": {k: {f: (facts.get(k) or {}).get(f) for f in ("version", "expat_version", "libmpdec_version",
+                                                                    "openssl_version")}
+                     for k in ("facts_main", "facts_ft")},
+        "distro_python": {p: v for p, v in facts.get("packages_before", {}).items()
+                          if p.startswith("python3")},
+        "needed_libraries": sorted((facts.get("elf_deps") or {}).get("needed", {})),
+        "system_libraries": facts.get("system_libs") or {},
+        "lintian": facts.get("lintian") or {},
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    for check in checks:
+        print(f"  [{'pass' if check.ok else 'FAIL'}] {check.name}: {check.detail}", file=sys.stderr)
+    failed = [c.name for c in checks if not c.ok]
+    if failed:
+        failed_path = report_path.with_suffix(".failed.json")
+        write_json_atomic(failed_path, report)
+        raise UserError(f"validate:{build.key}: {len(failed)} check(s) failed: {'; '.join(failed)}; "
+                        f"report: {failed_path}")
+    report_path.with_suffix(".failed.json").unlink(missing_ok=True)
+    write_json_atomic(report_path, report)
+    return {"passed": True, "checks": len(checks), "seconds": report["seconds"]}

