@@ -27,7 +27,7 @@ from tasks.package import repo as repo_mod
 from tasks.sources import extract as extract_mod
 from tasks.sources import fetch as sources
 from tasks.sources import pins
-from tasks.validate import validation
+from tasks.validate import step as validate_step
 
 STEP_SCRIPTS = ("configure.sh", "compile.sh", "install.sh", "debuild.sh")
 
@@ -196,7 +196,7 @@ def package(build: Build) -> dict:
 
 @user_errors
 def validate(build: Build) -> dict:
-    return validation.validate(build)
+    return validate_step.validate(build)
 
 
 @user_errors

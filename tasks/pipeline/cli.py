@@ -7,15 +7,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from tasks.errors import UserError
-from tasks.model import config
-from tasks.pipeline import graph, guard, selection
-
-
-def command_line_variables() -> dict[str, str]:
-    """The NAME=value variables given on doit's command line (e.g. `doit build FAST_BUILD=true`)."""
-    import doit.doit_cmd
-
-    return dict(getattr(doit.doit_cmd, "_CMDLINE_VARS", None) or {})
+from tasks.model import checks
+from tasks.pipeline import graph, guard, overrides, selection
 
 
 def dep_file(root: Path) -> str:
@@ -33,17 +26,17 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
           argv: Sequence[str] | None = None) -> Iterator[dict]:
     """All task dicts, the matrix widened by the pinned versions that task names on the command line name
     (`doit build:3.14.7`); a configuration problem ends doit with one line (no traceback), exit status 2."""
-    variables = command_line_variables() if variables is None else variables
     if argv is None:  # doit's own command line (in-process callers pass argv and guard themselves)
         argv = sys.argv[1:]
         if guard.changes_things(argv):
             guard.RunGuard(root, guard.command_of(argv)).enter()
+    variables = overrides.command_line_variables(argv) if variables is None else variables
     try:
         config_path = Path(variables.get("CONFIG", root / "config.toml"))
-        settings = selection.widen(config.load(config_path, variables), selection.requested(argv))
+        settings = selection.widen(overrides.load(config_path, variables), selection.requested(argv))
         cleaning = graph.Cleaning(
-            downloads=config.parse_bool(variables.get("CLEAN_DOWNLOADS", False), "CLEAN_DOWNLOADS"),
-            images=config.parse_bool(variables.get("CLEAN_IMAGES", False), "CLEAN_IMAGES"),
+            downloads=checks.parse_bool(variables.get("CLEAN_DOWNLOADS", False), "CLEAN_DOWNLOADS"),
+            images=checks.parse_bool(variables.get("CLEAN_IMAGES", False), "CLEAN_IMAGES"),
         )
         task_list = list(graph.all_tasks(settings, root, cleaning))
         task_list.append(graph.pin_task(settings, root, config_path, variables.get("NEW_VERSION")))

@@ -26,7 +26,8 @@ from tasks.model.plan import Build, Layout, builds
 from tasks.package import packaging, tidy
 from tasks.pipeline import actions as steps
 from tasks.sources import extract
-from tasks.validate import validation
+from tasks.validate import facts, judge
+from tasks.validate import step as validate_step
 
 
 def code_files(layout: Layout, *modules: ModuleType) -> list[str]:
@@ -166,7 +167,7 @@ def validate_task(build: Build) -> dict:
     return {
         "basename": "validate", "name": build.key,
         "actions": [(steps.validate, [build])],
-        "file_dep": [*(str(p) for p in debs), *scripts, *code_files(layout, validation)],
+        "file_dep": [*(str(p) for p in debs), *scripts, *code_files(layout, facts, judge, validate_step)],
         "targets": [str(build.validation_report)],
         "uptodate": [config_changed({"smoke_tests": list(build.smoke_modules)})],
     }

@@ -5,13 +5,14 @@ import pytest
 from tasks.build.flags import build_deps, configure_args
 from tasks.model import config
 from tasks.model.versions import Version
+from tasks.pipeline import overrides
 
 COMMON = ["--enable-option-checking=fatal", "--enable-loadable-sqlite-extensions", "--with-system-expat",
           "--with-dtrace", "DFLAGS="]
 
 
 def settings_for(config_data, **variables):
-    return config.apply_overrides(config.parse(config_data), variables)
+    return overrides.apply_overrides(config.parse(config_data), variables)
 
 
 @pytest.mark.parametrize("fast, variant, expected_tail", [

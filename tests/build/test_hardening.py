@@ -9,10 +9,11 @@ import pytest
 from tasks.build import buildlog
 from tasks.errors import UserError
 from tasks.model import config
+from tasks.pipeline import overrides
 
 
 def load(data, variables=None):
-    return config.apply_overrides(config.parse(data), variables or {})
+    return overrides.apply_overrides(config.parse(data), variables or {})
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "docker", "steps", "buildflags.sh")
 

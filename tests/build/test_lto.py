@@ -9,7 +9,8 @@ import pytest
 from tasks.build import buildlog
 from tasks.errors import UserError
 from tasks.model import config
-from tasks.validate.validation import optimization_evidence
+from tasks.pipeline import overrides
+from tasks.validate.facts import optimization_evidence
 
 STEPS = Path(__file__).resolve().parents[2] / "docker" / "steps"
 LTO_SH = STEPS / "lto.sh"
@@ -163,11 +164,11 @@ def test_lto_in_config_and_on_the_command_line(config_data):
     assert config.parse(config_data).flags.lto == "parallel"
     data = {**config_data, "flags": {**config_data["flags"], "lto": "cpython"}}
     assert config.parse(data).flags.lto == "cpython"
-    assert config.apply_overrides(config.parse(config_data), {"LTO": "cpython"}).flags.lto == "cpython"
+    assert overrides.apply_overrides(config.parse(config_data), {"LTO": "cpython"}).flags.lto == "cpython"
     with pytest.raises(UserError, match="flags.lto: 'thin' is not one of parallel, cpython"):
         config.parse({**config_data, "flags": {**config_data["flags"], "lto": "thin"}})
     with pytest.raises(UserError, match="LTO: 'fast' is not one of parallel, cpython"):
-        config.apply_overrides(config.parse(config_data), {"LTO": "fast"})
+        overrides.apply_overrides(config.parse(config_data), {"LTO": "fast"})
 
 
 def test_configure_and_compile_logs_are_read_into_the_records():

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tasks.engine import images
-from tasks.model import config
 from tasks.model.plan import Layout
+from tasks.pipeline import overrides
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +55,7 @@ def tracked_copy(dest: Path) -> Path:
 
 @pytest.mark.parametrize("distro, as_user", [("trixie", True), ("bookworm", False)])
 def test_setup_in_a_stock_container_reaches_doit_list(docker_engine, tmp_path, distro, as_user):
-    settings = config.load(ROOT / "config.toml")
+    settings = overrides.load(ROOT / "config.toml")
     entry = settings.all_distros[distro]
     source = tracked_copy(tmp_path / "src")
     # debian:<codename> if present, else bootstrapped from the Debian archive (into the copy's cache/)

@@ -16,11 +16,12 @@ from tasks.engine import emulation, runner, transfer
 from tasks.errors import UserError
 from tasks.model import config
 from tasks.model.plan import Layout, builds
+from tasks.pipeline import overrides
 from tasks.pipeline.actions import _tree_step
 
 
 def load(data, **variables):
-    return config.apply_overrides(config.parse(data), variables)
+    return overrides.apply_overrides(config.parse(data), variables)
 
 
 def farm_config(config_data):
@@ -82,7 +83,7 @@ def test_an_arm64_entry_on_the_local_engine_is_fast_whatever_docker_host_says(co
     from tasks.model import config
     from tasks.model.plan import Layout, builds
     from tasks.pipeline import graph
-    settings = config.apply_overrides(config.parse(config_data), {"DISTRO": "rpios-trixie",
+    settings = overrides.apply_overrides(config.parse(config_data), {"DISTRO": "rpios-trixie",
                                                                   "PYTHON_VERSION": "3.13.15"})
     layout = Layout.for_root(project)
     monkeypatch.setattr(emulation.platform, "machine", lambda: "x86_64")
@@ -216,14 +217,13 @@ def test_remote_engines_of_interrupted_tasks(config_data):
 def interrupted_run(project, monkeypatch, engines):
     """A reporter whose run was interrupted while compile:3.13.15-trixie ran on a docker_host engine."""
     from tasks.engine import docker_env
-    from tasks.pipeline import cli
     from tests.pipeline.test_parallel_runs import reporter, task
     text = (project / "config.toml").read_text()
     section = text.index("[distros.trixie]")
     arch = text.index('arch = "amd64"', section)
     (project / "config.toml").write_text(text[:arch] + 'docker_host = "tcp://127.0.0.1:2376"\n' + text[arch:])
     monkeypatch.chdir(project)
-    monkeypatch.setattr(cli, "command_line_variables", lambda: {"PYTHON_VERSION": "3.13.15", "DISTRO": "trixie"})
+    monkeypatch.setattr("sys.argv", ["doit", "build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie"])
     monkeypatch.setattr(docker_env, "client", lambda host=None: engines(host))
     report, out = reporter()
     report.execute_task(task("compile:3.13.15-trixie"))

@@ -4,10 +4,11 @@ import pytest
 
 from tasks.errors import UserError
 from tasks.model import config
+from tasks.pipeline import overrides
 
 
 def load(data, variables=None):
-    return config.apply_overrides(config.parse(data), variables or {})
+    return overrides.apply_overrides(config.parse(data), variables or {})
 
 
 def test_shipped_config_is_valid(config_data):
@@ -108,9 +109,9 @@ def test_load_reports_bad_toml(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text("[build\nversions = ")
     with pytest.raises(UserError, match="not valid TOML"):
-        config.load(path)
+        overrides.load(path)
     with pytest.raises(UserError, match="not found"):
-        config.load(tmp_path / "missing.toml")
+        overrides.load(tmp_path / "missing.toml")
 
 
 # --- command-line variables -------------------------------------------------------------------

@@ -13,10 +13,11 @@ from tasks.engine import bootstrap, images
 from tasks.errors import UserError
 from tasks.model import config
 from tasks.model.plan import Layout, builds
+from tasks.pipeline import overrides
 
 
 def settings_for(config_data, distro):
-    return config.apply_overrides(config.parse(copy.deepcopy(config_data)), {"DISTRO": distro,
+    return overrides.apply_overrides(config.parse(copy.deepcopy(config_data)), {"DISTRO": distro,
                                                                               "PYTHON_VERSION": "3.14.10"})
 
 

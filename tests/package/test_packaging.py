@@ -9,10 +9,11 @@ from tasks.model import config
 from tasks.model.plan import Build, Layout
 from tasks.model.versions import Version
 from tasks.package.packaging import debuild_step, render, render_debian_dir
+from tasks.pipeline import overrides
 
 
 def make_build(config_data, root, **variables):
-    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", **variables})
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", **variables})
     return Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
 
 
@@ -133,7 +134,7 @@ def test_compression_follows_the_build_mode(config_data, root):
     optimized = make_build(config_data, root, FAST_BUILD="false")
     assert (fast.deb_compression, optimized.deb_compression) == ("gzip", "xz")
     data = dict(config_data, package=dict(config_data["package"], compression="none", fast_compression="xz"))
-    settings = config.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
+    settings = overrides.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
     assert Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root)).deb_compression == "xz"
     assert debuild_step(fast, "img").environment["PB_DEB_COMPRESSION"] == "gzip"
     assert debuild_step(optimized, "img").environment["PB_DEB_COMPRESSION"] == "xz"

@@ -16,7 +16,7 @@ from doit.cmd_base import ModuleTaskLoader
 from doit.doit_cmd import DoitMain
 
 from tasks.pipeline import actions as steps
-from tasks.pipeline import cli, graph
+from tasks.pipeline import cli, graph, overrides
 
 FAKED = ("download", "checksum", "unpack", "image", "configure", "compile_", "package", "validate")
 
@@ -59,7 +59,7 @@ def test_list_shows_families_with_docs(project, capsys):
 
 def test_task_names_and_dependencies(config_data, project):
     from tasks.model import config
-    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
     tasks = {f"{t['basename']}:{t['name']}" if t["name"] else t["basename"]: t
              for t in graph.all_tasks(settings, project)}
     key = "3.13.15-trixie"
@@ -85,14 +85,14 @@ def test_task_names_and_dependencies(config_data, project):
     # the config's default is an optimized build: its PGO profile data is a target of each compile
     assert tasks[f"compile:{key}"]["targets"][1].endswith("/3.13.15-trixie/default/profile-run-stamp")
     assert tasks[f"compile_ft:{key}"]["targets"][1].endswith("/3.13.15-trixie/freethreaded/profile-run-stamp")
-    fast = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
+    fast = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
     fast_tasks = {f"{t['basename']}:{t['name']}": t for t in graph.all_tasks(fast, project) if t["name"]}
     assert len(fast_tasks[f"compile:{key}"]["targets"]) == 1  # no profile in FAST builds
 
 
 def test_no_free_threaded_tasks_when_off(config_data, project):
     from tasks.model import config
-    settings = config.apply_overrides(config.parse(config_data), {"BUILD_NOGIL": "false"})
+    settings = overrides.apply_overrides(config.parse(config_data), {"BUILD_NOGIL": "false"})
     names = {t["basename"] for t in graph.all_tasks(settings, project)}
     assert "configure_ft" not in names and "compile_ft" not in names
     package = next(t for t in graph.all_tasks(settings, project) if t["basename"] == "package" and t["name"])
@@ -187,8 +187,9 @@ def _set_toml(path: Path, dotted: str, value: str) -> None:
 def test_clean_keeps_downloads_and_images_unless_asked(project, capsys, variables, expected):
     module = types.ModuleType("d")
     module.DOIT_CONFIG = {"default_tasks": ["build"]}
-    module.task_python_builder = lambda: cli.tasks(project)
+    argv = ["clean", "-n", V, *variables]
+    module.task_python_builder = lambda: cli.tasks(project, argv=argv)  # in-process: argv given, as doit's
     DoitMain(ModuleTaskLoader(vars(module)), config_filenames=(),
-             extra_config={"GLOBAL": {"dep_file": str(project / ".db")}}).run(["clean", "-n", V, *variables])
+             extra_config={"GLOBAL": {"dep_file": str(project / ".db")}}).run(argv)
     cleaned = {line.split(" - ")[0] for line in capsys.readouterr().out.splitlines() if " - " in line}
     assert cleaned == expected

@@ -7,20 +7,16 @@ import pytest
 from tasks.model import config
 from tasks.model.plan import Build, Layout
 from tasks.model.versions import Version
-from tasks.validate.validation import (
-    failed_tests,
-    free_threading_status,
-    judge,
-    missing_from_build_log,
-    modules_for,
-)
+from tasks.pipeline import overrides
+from tasks.validate.facts import failed_tests, missing_from_build_log
+from tasks.validate.judge import free_threading_status, judge, modules_for
 
 PREFIX = "/opt/python/python3.13"
 
 
 @pytest.fixture
 def build(config_data, root):
-    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
     return Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
 
 
@@ -105,7 +101,7 @@ def test_each_defect_fails_its_check(good, build, mutate, check):
 
 
 def test_hardening_check_only_when_hardening_is_on(good, config_data, root):
-    settings = config.apply_overrides(config.parse(config_data),
+    settings = overrides.apply_overrides(config.parse(config_data),
                                       {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true", "HARDENING": "off"})
     unhardened = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
     facts = copy.deepcopy(good)
@@ -115,7 +111,7 @@ def test_hardening_check_only_when_hardening_is_on(good, config_data, root):
 
 
 def test_zstd_expected_from_314(build, config_data, root):
-    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.10"})
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.10"})
     b314 = Build(Version.parse("3.14.10"), settings.distros[0], settings, Layout.for_root(root))
     assert "_zstd" in modules_for(b314) and "_zstd" not in modules_for(build)
     for module in ("compression.zstd", "_remote_debugging"):
@@ -149,7 +145,7 @@ def test_failed_smoke_tests_are_named_with_their_cases(config_data, root, good):
     assert failed_tests(REGRTEST_OUTPUT) == {
         "modules": ["test_ssl", "test_sys"],
         "cases": ["test.test_ssl.ContextTests.test_context", "test.test_sys.TestRemoteExec.test_remote_exec"]}
-    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7"})
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7"})
     optimized = Build(Version.parse("3.14.7"), settings.distros[0], settings, Layout.for_root(root))
     facts = copy.deepcopy(good)
     facts["rc"].update({"smoke-main": 2, "smoke-ft": 0})
@@ -183,7 +179,7 @@ def test_foreign_sysconfig_paths_fail(good, build):
 
 
 def test_optimized_build_needs_pgo_lto_evidence_and_smoke_tests(config_data, root, good):
-    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
     optimized = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
     facts = copy.deepcopy(good)
     for variant in ("default", "freethreaded"):
@@ -200,7 +196,7 @@ def test_optimized_build_needs_pgo_lto_evidence_and_smoke_tests(config_data, roo
 
 
 def test_optimization_evidence_counts_compiler_lines():
-    from tasks.validate.validation import optimization_evidence
+    from tasks.validate.facts import optimization_evidence
     log = ("gcc -c -flto -fprofile-use x.c\ngcc -flto -o python\necho -flto\n"
            "/src/Programs/_testembed.c:2591:1: warning: '/build/Programs/_testembed.gcda' profile count data file "
            "not found [-Wmissing-profile]\n")
@@ -209,7 +205,7 @@ def test_optimization_evidence_counts_compiler_lines():
 
 
 def test_lintian_output_is_counted_per_severity_and_tag():
-    from tasks.validate.validation import lintian_tags
+    from tasks.validate.facts import lintian_tags
     text = """E: opt-python3.13: python3-script-but-no-python3-dep python3 [opt/x/base64.py]
 E: opt-python3.13: python3-script-but-no-python3-dep python3 [opt/x/cProfile.py]
 W: opt-python3.13t: shared-library-lacks-prerequisites [opt/x/_json.so]
@@ -230,12 +226,12 @@ running with root privileges is not recommended!
     ("2.5.1-2+deb13u1", "2.5.1"),
 ])
 def test_upstream_version(debian, upstream):
-    from tasks.validate.validation import upstream_version
+    from tasks.validate.judge import upstream_version
     assert upstream_version(debian) == upstream
 
 
 def test_bundled_libmpdec_is_not_checked_against_the_distro(good, config_data, root):
-    settings = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true",
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true",
                                                                   "DISTRO": "bookworm"})
     bookworm = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
     names = [c.name for c in judge(good, bookworm)]
@@ -243,21 +239,21 @@ def test_bundled_libmpdec_is_not_checked_against_the_distro(good, config_data, r
 
 
 def test_placeholder_maintainer_tags_are_the_only_ones_suppressed(good, build, config_data, root):
-    from tasks.validate.validation import lintian_suppressed
+    from tasks.validate.judge import lintian_suppressed
     assert lintian_suppressed(build) == ("bogus-mail-host", "bogus-mail-host-in-debian-changelog")
     lint = [c for c in judge(good, build) if c.name == "lintian: no error or warning"][0]
     assert "placeholder maintainer: set package.maintainer" in lint.detail
     data = dict(config_data, package=dict(config_data["package"], maintainer="Ops Team <ops@example.org>"))
-    settings = config.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15"})
+    settings = overrides.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15"})
     real = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
     assert lintian_suppressed(real) == ()
 
 
 def test_the_allowed_parents_follow_the_prefix(config_data, root):
-    from tasks.validate.validation import _allowed_path
+    from tasks.validate.judge import _allowed_path
     data = copy.deepcopy(config_data)
     data["package"]["prefix"] = "/usr/local/python/{major_minor}"
-    settings = config.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.14.7"})
+    settings = overrides.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.14.7"})
     elsewhere = Build(Version.parse("3.14.7"), settings.distros[0], settings, Layout.for_root(root))
     for path in ("/.", "/usr/local", "/usr/local/python", "/usr/local/python/3.14/bin/python3.14",
                  "/usr/share/doc/opt-python3.14/copyright"):
@@ -267,8 +263,8 @@ def test_the_allowed_parents_follow_the_prefix(config_data, root):
 
 
 def test_smoke_tests_on_a_fast_build_when_asked(config_data, root, good):
-    plain = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true"})
-    asked = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true",
+    plain = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true"})
+    asked = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true",
                                                                "SMOKE_TESTS": "true"})
     fast, smoked = (Build(Version.parse("3.14.7"), s.distros[0], s, Layout.for_root(root)) for s in (plain, asked))
     assert "--disable-test-modules" in fast.configure_args("default") and not fast.test_suite
@@ -286,14 +282,14 @@ def test_smoke_tests_by_name(config_data, root):
     data["build"]["smoke_tests"] = ["test_sys", "test_zstd"]
     named = config.parse(data)
     assert named.smoke_tests == ("test_sys", "test_zstd")
-    cli = config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "test_sys, test_json"})
+    cli = overrides.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "test_sys, test_json"})
     assert cli.smoke_tests == ("test_sys", "test_json")
-    assert config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "yes"}).smoke_tests == config.SMOKE_SUBSET
-    assert config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "off"}).smoke_tests == ()
-    fast = config.apply_overrides(named, {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true"})
+    assert overrides.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "yes"}).smoke_tests == config.SMOKE_SUBSET
+    assert overrides.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": "off"}).smoke_tests == ()
+    fast = overrides.apply_overrides(named, {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true"})
     build = Build(Version.parse("3.14.7"), fast.distros[0], fast, Layout.for_root(root))
     assert build.smoke_modules == ("test_sys", "test_zstd") and build.test_suite
-    optimized = config.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "false"})
+    optimized = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "false"})
     assert Build(Version.parse("3.14.7"), optimized.distros[0], optimized,
                  Layout.for_root(root)).smoke_modules == config.SMOKE_SUBSET
     for bad, words in ((["test_sys", "test_sys"], "named twice"), (["test_sys; rm -rf /"], "not a test module"),
@@ -304,4 +300,4 @@ def test_smoke_tests_by_name(config_data, root):
             config.parse(data)
     for bad in ("test_sys,test_sys", "os", "test_sys,", "$(id)"):
         with pytest.raises(config.UserError, match="SMOKE_TESTS"):
-            config.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": bad})
+            overrides.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": bad})

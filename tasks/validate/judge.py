@@ -1,23 +1,13 @@
-"""The validate step: install the .debs in a fresh container of the plain base image and judge the facts.
-
-docker/validate/validate.sh collects facts (exit codes, logs, JSON from the installed interpreters);
-`judge` turns them into named pass/fail checks. The judge is pure, so it is unit-tested on fixtures.
-"""
+"""The judge of the validate step: the facts validate.sh collected become named pass/fail checks. It is
+pure, so it is unit-tested on fixtures."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import sys
-import tempfile
-import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
-from tasks.engine import docker_env, runner
-from tasks.errors import UserError
-from tasks.files import read_json, remove_tree, write_json_atomic
 from tasks.model.plan import Build
+from tasks.validate.facts import failed_tests
 
 BASE_MODULES = (
     # what users import ...
@@ -35,9 +25,6 @@ ALLOWED_LIBRARIES = re.compile(
     r"libexpat|libtcl8\.6|libtk8\.6|libX11|libXft|libXss|libfontconfig|libb2|libedit|ld-linux[-\w]*)"
     r"\.so(\.[0-9.]+)?$"
 )
-# One lintian hint: "E: package[ changes]: tag context..." (E error, W warning, I info, P pedantic,
-# X experimental, O overridden, N note).
-LINTIAN_LINE = re.compile(r"^([EWIPXO]): ([a-z0-9][a-z0-9+.-]*)(?: [a-z]+)?: ([a-z0-9][a-z0-9+.-]*)")
 # Flags that belong to the interpreter's own build, never to users' extension builds.
 LEAKY_FLAGS = re.compile(r"-flto\S*|-fprofile-\S+|-fuse-linker-plugin|-ffat-lto-objects")
 
@@ -74,45 +61,10 @@ class Check:
     detail: str
 
 
-def missing_from_build_log(text: str) -> list[str]:
-    """Modules the build log says could not be built ("necessary bits ... not found", "Failed to build")."""
-    missing = []
-    for header in ("The necessary bits to build these optional modules were not found:",
-                   "Failed to build these modules:", "Following modules built successfully but were removed"):
-        for block in text.split(header)[1:]:
-            for line in block.splitlines()[1:]:
-                if not line.strip() or line.startswith(("To find", "Checked", "The following")):
-                    break
-                missing += line.split()
-    return sorted(set(missing))
-
-
 # gcc warns (-Wmissing-profile) for each file compiled with -fprofile-use that has no profile data. The training
 # run never executes a few programs (Programs/_testembed): one or two warnings are normal; a profile that does
 # not match the final build (e.g. flags changed between the two stages) leaves hundreds.
 MAX_MISSING_PROFILES = 10
-
-
-def optimization_evidence(log_text: str) -> dict[str, int]:
-    """How many compiler lines of the build log used profile data and link-time optimization, and how many
-    files gcc compiled without profile data."""
-    lines = log_text.splitlines()
-    evidence = {flag: sum(1 for line in lines if flag in line and line.lstrip().startswith(("gcc", "cc ", "clang")))
-                for flag in ("-fprofile-generate", "-fprofile-use", "-flto")}
-    evidence["missing-profile"] = sum(1 for line in lines if "[-Wmissing-profile]" in line)
-    return evidence
-
-
-def lintian_tags(text: str) -> dict[str, dict[str, int]]:
-    """{severity letter: {tag: count}} from lintian's output."""
-    tags: dict[str, dict[str, int]] = {}
-    for line in text.splitlines():
-        match = LINTIAN_LINE.match(line)
-        if match:
-            severity, _package, tag = match.groups()
-            bucket = tags.setdefault(severity, {})
-            bucket[tag] = bucket.get(tag, 0) + 1
-    return tags
 
 
 def upstream_version(debian_version: str) -> str:
@@ -203,19 +155,6 @@ def _hardening_check(facts: dict, build: Build) -> Check:
 
 def _rc(facts: dict, name: str) -> int | None:
     return facts.get("rc", {}).get(name)
-
-
-REGRTEST_FAILED = re.compile(r"^(?:\d+:\d+:\d+ )?(?:load avg: [\d.]+ )?(?:\[[ \d/]+\] )?(test_\w+) "
-                             r"(?:failed|crashed)\b", re.M)
-REGRTEST_CASE = re.compile(r"^(FAIL|ERROR): (test\w*) \(([\w.]+)\)", re.M)
-
-
-def failed_tests(log: str) -> dict[str, list[str]]:
-    """The test modules and cases a regrtest run (`python -m test`) reports as failed in its output."""
-    modules = sorted(set(REGRTEST_FAILED.findall(log)))
-    cases = sorted({f"{where}.{case}" if not where.endswith(case) else where
-                    for _, case, where in REGRTEST_CASE.findall(log)})
-    return {"modules": modules, "cases": cases}
 
 
 def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
@@ -375,119 +314,3 @@ def _allowed_path(path: str, build: Build) -> bool:
                or path == f"/usr/share/lintian/overrides/{p}" for p in build.packages)
 
 
-def _parse_packages(text: str) -> dict[str, str]:
-    return dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
-
-
-def read_facts(out: Path, build: Build) -> dict:
-    """Gather what validate.sh left in `out` into one dict."""
-    facts: dict = {"rc": {}, "logs": {}}
-    for rc_file in out.glob("*.rc"):
-        name = rc_file.stem
-        facts["rc"][name] = int(rc_file.read_text().strip() or 1)
-        log = out / f"{name}.log"
-        facts["logs"][name] = log.read_text(errors="replace")[-20000:] if log.exists() else ""
-    for key, name in (("facts_main", "facts-main.json"), ("facts_ft", "facts-ft.json"),
-                      ("elf_deps", "elf-deps.log"), ("system_libs", "system-libs.log")):
-        facts[key] = read_json(out / name) or None
-    for key, name in (("packages_before", "packages-before.txt"), ("packages_after", "packages-after.txt")):
-        path = out / name
-        facts[key] = _parse_packages(path.read_text()) if path.exists() else {}
-    for key, name in (("files_main", "files-main.txt"), ("files_ft", "files-ft.txt")):
-        path = out / name
-        facts[key] = path.read_text().splitlines() if path.exists() else []
-    lintian_log = out / "lintian.log"
-    facts["lintian"] = lintian_tags(lintian_log.read_text(errors="replace")) if lintian_log.exists() else {}
-    missing, optimizations = [], {}
-    for variant in build.variants:
-        log = build.layout.logs / f"{'compile' if variant == 'default' else 'compile_ft'}-{build.key}.log"
-        if log.exists():
-            text = log.read_text(errors="replace")
-            missing += missing_from_build_log(text)
-            optimizations[variant] = optimization_evidence(text)
-    facts["build_log_missing"] = sorted(set(missing))
-    facts["build_log_optimizations"] = optimizations
-    return facts
-
-
-def validate(build: Build) -> dict:
-    """Run the validation container, judge, write the report next to the .debs; fail on any failed check."""
-    started = time.monotonic()
-    report_path = build.validation_report
-    report_path.unlink(missing_ok=True)
-    layout = build.layout
-    image_record = read_json(layout.image_stamp(build.distro))
-    base = image_record.get("base")
-    if not base or not image_record.get("tag"):
-        raise UserError(f"no base image recorded for {build.distro.name}; run `doit image:{build.distro.name}`")
-    debs = [build.main_deb.name] + ([build.ft_deb.name] if build.ft_deb else [])
-    for leftover in layout.cache.glob(f"validate-{build.key}-*"):  # a killed run's scratch directory
-        remove_tree(leftover)
-    work = Path(tempfile.mkdtemp(prefix=f"validate-{build.key}-", dir=layout.cache))
-    try:
-        # lintian from the build image (it is a build dependency): no apt run, no network, as the user
-        lintian = runner.Step(
-            name=f"lintian:{build.key}", image=image_record["tag"], log=layout.logs / f"lintian-{build.key}.log",
-            project_id=layout.project_id, command=("bash", "/pb/validate/lintian.sh",
-                                                   *(p.name for p in build.deb_files())),
-            environment={"PB_LINTIAN_SUPPRESS": ",".join(lintian_suppressed(build))},
-            mounts=(runner.Mount(build.dist_dir, "/debs"),
-                    runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
-                    runner.Mount(work, "/out", read_only=False)),
-            docker_host=build.distro.docker_host,
-        )
-        install = runner.Step(
-            name=f"validate:{build.key}", image=base, log=layout.logs / f"validate-{build.key}.log",
-            project_id=layout.project_id, user="0:0", network="host",
-            # test_sys's sys.remote_exec (3.14+) attaches to a process with ptrace, which Docker's default
-            # profile withholds: the throwaway install container gets it, so the smoke subset runs whole
-            capabilities=("SYS_PTRACE",),
-            command=("bash", "/pb/validate/validate.sh", *debs),
-            environment={"PB_PREFIX": build.prefix, "PB_MM": build.version.major_minor,
-                         "PB_PKG_MAIN": build.package_main,
-                         "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
-                         "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
-                         "PB_SMOKE_TESTS": " ".join(build.smoke_modules),
-                         "PB_ALLOW_EXPIRED_RELEASE": "1" if build.distro.allow_expired_release else ""},
-            mounts=(runner.Mount(build.dist_dir, "/debs"),
-                    runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
-                    runner.Mount(work, "/out", read_only=False)),
-            docker_host=build.distro.docker_host,
-        )
-        # lintian is one busy core; the install check mostly waits on apt and the tests: they overlap well
-        runner.run_side_by_side(install, lintian)
-        facts = read_facts(work, build)
-        for name in ("smoke-main", "smoke-ft"):  # the test suite's output is kept whole, beside the step's log
-            if (work / f"{name}.log").exists():
-                shutil.copyfile(work / f"{name}.log", layout.logs / f"validate-{build.key}-{name}.log")
-    finally:
-        remove_tree(work)
-    checks = judge(facts, build)
-    report = {
-        "build": build.key, "package_version": build.debian_version, "base_image": base,
-        "free_threading": free_threading_status(build.version) if build.settings.free_threaded else None,
-        "passed": all(c.ok for c in checks),
-        "checks": [asdict(c) for c in checks],
-        "modules": {k: sorted(n for n, m in (facts.get(k) or {}).get("modules", {}).items() if m.get("ok"))
-                    for k in ("facts_main", "facts_ft")},
-        "versions": {k: {f: (facts.get(k) or {}).get(f) for f in ("version", "expat_version", "libmpdec_version",
-                                                                    "openssl_version")}
-                     for k in ("facts_main", "facts_ft")},
-        "distro_python": {p: v for p, v in facts.get("packages_before", {}).items()
-                          if p.startswith("python3")},
-        "needed_libraries": sorted((facts.get("elf_deps") or {}).get("needed", {})),
-        "system_libraries": facts.get("system_libs") or {},
-        "lintian": facts.get("lintian") or {},
-        "seconds": round(time.monotonic() - started, 1),
-    }
-    for check in checks:
-        print(f"  [{'pass' if check.ok else 'FAIL'}] {check.name}: {check.detail}", file=sys.stderr)
-    failed = [c.name for c in checks if not c.ok]
-    if failed:
-        failed_path = report_path.with_suffix(".failed.json")
-        write_json_atomic(failed_path, report)
-        raise UserError(f"validate:{build.key}: {len(failed)} check(s) failed: {'; '.join(failed)}; "
-                        f"report: {failed_path}")
-    report_path.with_suffix(".failed.json").unlink(missing_ok=True)
-    write_json_atomic(report_path, report)
-    return {"passed": True, "checks": len(checks), "seconds": report["seconds"]}

@@ -1,0 +1,117 @@
+"""Typed readers of config values: each names the key in its one-line error; and the TOML file itself."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tasks.errors import UserError
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def table_of(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise UserError(f"{where}.{key}: expected a table, got {type(value).__name__}")
+    return value
+
+
+def check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise UserError(
+            f"{where}: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(allowed))}); "
+            "remove it or fix its spelling"
+        )
+
+
+def typed(table: Mapping[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
+    if key not in table:
+        if default is ...:
+            raise UserError(f"{where}.{key}: missing; add it to config.toml")
+        return default
+    value = table[key]
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise UserError(f"{where}.{key}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def str_list(table: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str],
+              what: str, default: Any = ...) -> tuple[str, ...]:
+    values = typed(table, key, list, where, default)
+    for item in values:
+        if not isinstance(item, str) or not pattern.fullmatch(item):
+            raise UserError(f"{where}.{key}: {item!r} is not a valid {what}")
+    return tuple(values)
+
+
+def matching(value: Any, pattern: re.Pattern[str], where: str, what: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}… ({len(repr(value))} characters)"
+        raise UserError(f"{where}: {shown} is not a valid {what}")
+    return value
+
+
+def parse_bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise UserError(f"{where}: expected true or false, got {value!r}")
+
+
+
+
+def bounded(value: int, low: int, high: int, where: str, unit: str) -> int:
+    if not low <= value <= high:
+        raise UserError(f"{where}: {str(value)[:20]} is out of range; give {low} to {high} ({unit})")
+    return value
+
+
+def one_of(value: str, modes: tuple[str, ...], where: str) -> str:
+    if value not in modes:
+        raise UserError(f"{where}: {value!r} is not one of {', '.join(modes)}")
+    return value
+
+
+
+
+def unique_list(text: str, where: str) -> list[str]:
+    """A comma-separated list (blanks around items allowed) with no item given twice."""
+    items = [item.strip() for item in text.split(",")]
+    twice = sorted({item for item in items if items.count(item) > 1})
+    if twice:
+        raise UserError(f"{where}: {twice[0][:40]!r} is given twice; name each item once")
+    return items
+
+
+MAX_CONFIG_SIZE = 1 << 20  # bytes: config.toml is ~15 KB
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A config file's TOML: a regular UTF-8 text file (a BOM is allowed) of at most 1 MiB, else one line."""
+    try:
+        if not path.exists():
+            raise UserError(f"{path}: config file not found; run doit from the project directory or set CONFIG=<file>")
+        if not path.is_file():
+            raise UserError(f"{path}: not a regular file (a directory or a device?); point CONFIG= at a config.toml")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_SIZE + 1)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the config file ({error.strerror or error}); check its permissions") from error
+    if len(raw) > MAX_CONFIG_SIZE:
+        raise UserError(f"{path}: larger than {MAX_CONFIG_SIZE} bytes, not a config file; point CONFIG= at a config.toml")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise UserError(f"{path}: not UTF-8 text{encoding}; save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML ({error}); fix the syntax") from error
