@@ -21,7 +21,7 @@ def table_of(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]
     return value
 
 
-def check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def check_keys(table: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise UserError(

@@ -64,6 +64,23 @@ DOCKER_HOST_PATTERN = re.compile(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-
 REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|redis\+unix|http|https|file)://[A-Za-z0-9._~:/@%+=,|-]+$")
 CCACHE_SIZE_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)?[kMGT]i?$")
 
+# Every key config.toml may hold, per table: the one list the parser checks against, and a test checks
+# config.toml and docs/configuration.md against.
+KEYS: Mapping[str, frozenset[str]] = MappingProxyType({table: frozenset(keys.split()) for table, keys in {
+    "config": "build package flags sources verification build_deps distros pins ccache",
+    "build": "versions distros fast free_threaded jobs allow_unpinned smoke_tests",
+    "package": "prefix name_prefix revision maintainer compression fast_compression",
+    "flags": "common optimized fast free_threaded profile_task hardening lto",
+    "sources": "order url_templates mirrors local_dirs timeout",
+    "verification": "policy bundle_dirs signers",
+    "verification.signers.<line>": "identity issuer",
+    "build_deps": "packages",
+    "ccache": "max_size remote_storage",
+    "distros.<name>": "base_image display codename family arch add_build_deps drop_build_deps add_configure "
+                      "drop_configure docker_host fast allow_expired_release",
+    "pins.<version>": "sha256 size url",
+}.items()})
+
 FAMILIES = ("debian", "ubuntu")
 ARCHES = ("amd64", "arm64")
 SOURCE_KINDS = ("local", "url", "mirror", "debian-archive")
@@ -94,9 +111,7 @@ def _read_distro(name: str, table: Any) -> Distro:
         raise UserError(f"{where}: distro names are lowercase letters, digits and '-', got {name!r}")
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
-    check_keys(table, {"base_image", "display", "codename", "family", "arch", "add_build_deps",
-                        "drop_build_deps", "add_configure", "drop_configure", "docker_host", "fast",
-                        "allow_expired_release"}, where)
+    check_keys(table, KEYS["distros.<name>"], where)
     family = typed(table, "family", str, where)
     if family not in FAMILIES:
         raise UserError(f"{where}.family: {family!r} is not one of {', '.join(FAMILIES)}")
@@ -133,7 +148,7 @@ def _docker_host(table: Mapping[str, Any], where: str) -> str | None:
 
 
 def _read_ccache(table: Mapping[str, Any]) -> Ccache:
-    check_keys(table, {"max_size", "remote_storage"}, "ccache")
+    check_keys(table, KEYS["ccache"], "ccache")
     max_size = matching(typed(table, "max_size", str, "ccache", "5G"), CCACHE_SIZE_PATTERN, "ccache.max_size",
                          "cache size (like 5G or 500M)")
     remote = " ".join(typed(table, "remote_storage", str, "ccache", "").split())
@@ -144,7 +159,7 @@ def _read_ccache(table: Mapping[str, Any]) -> Ccache:
 
 
 def _read_verification(table: Mapping[str, Any]) -> Verification:
-    check_keys(table, {"policy", "bundle_dirs", "signers"}, "verification")
+    check_keys(table, KEYS["verification"], "verification")
     policy_name = typed(table, "policy", str, "verification", "if-available")
     if policy_name not in POLICIES:
         raise UserError(f"verification.policy: {policy_name!r} is not one of {', '.join(POLICIES)}")
@@ -158,7 +173,7 @@ def _read_verification(table: Mapping[str, Any]) -> Verification:
         matching(line, MAJOR_MINOR_PATTERN, where, "release line (like \"3.14\")")
         if not isinstance(entry, dict):
             raise UserError(f"{where}: expected {{ identity = \"…\", issuer = \"https://…\" }}")
-        check_keys(entry, {"identity", "issuer"}, where)
+        check_keys(entry, KEYS["verification.signers.<line>"], where)
         signers[line] = Signer(
             identity=matching(typed(entry, "identity", str, where), IDENTITY_PATTERN, f"{where}.identity", "identity"),
             issuer=matching(typed(entry, "issuer", str, where), ISSUER_PATTERN, f"{where}.issuer", "OIDC issuer URL"),
@@ -173,7 +188,7 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
         Version.parse(key, where)
         if not isinstance(entry, dict):
             raise UserError(f"{where}: expected {{ sha256 = \"…\", size = N }}")
-        check_keys(entry, {"sha256", "size", "url"}, where)
+        check_keys(entry, KEYS["pins.<version>"], where)
         sha = matching(typed(entry, "sha256", str, where), SHA256_PATTERN, f"{where}.sha256",
                         "sha256 (64 lowercase hex digits)")
         size = typed(entry, "size", int, where, None)
@@ -212,22 +227,17 @@ MAX_TARBALL_SIZE = 1 << 30  # bytes: CPython's tarballs weigh 20-30 MB
 
 def parse(data: Mapping[str, Any]) -> Settings:
     """Validate a parsed config.toml into Settings (no command-line variables applied)."""
-    check_keys(data, {"build", "package", "flags", "sources", "verification", "build_deps", "distros", "pins",
-                       "ccache"}, "config")
+    check_keys(data, KEYS["config"], "config")
     build = table_of(data, "build", "config")
-    check_keys(build, {"versions", "distros", "fast", "free_threaded", "jobs", "allow_unpinned", "smoke_tests"},
-                "build")
+    check_keys(build, KEYS["build"], "build")
     package = table_of(data, "package", "config")
-    check_keys(package, {"prefix", "name_prefix", "revision", "maintainer", "compression", "fast_compression"},
-                "package")
+    check_keys(package, KEYS["package"], "package")
     flags = table_of(data, "flags", "config")
-    check_keys(flags, {"common", "optimized", "fast", "free_threaded", "profile_task", "hardening",
-                        "lto"},
-                "flags")
+    check_keys(flags, KEYS["flags"], "flags")
     sources = table_of(data, "sources", "config")
-    check_keys(sources, {"order", "url_templates", "mirrors", "local_dirs", "timeout"}, "sources")
+    check_keys(sources, KEYS["sources"], "sources")
     build_deps = table_of(data, "build_deps", "config")
-    check_keys(build_deps, {"packages"}, "build_deps")
+    check_keys(build_deps, KEYS["build_deps"], "build_deps")
     distro_tables = table_of(data, "distros", "config")
     all_distros = {name: _read_distro(name, table) for name, table in distro_tables.items()}
     if not all_distros:

@@ -1,0 +1,65 @@
+"""One place for each config key: the parser's KEYS is the list; config.toml and docs/configuration.md must
+name every key it accepts, and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+from tasks.model import config
+from tests.conftest import ROOT
+
+# tables whose keys the documentation table lists as `<prefix>.<key>`
+DOCUMENTED = {table: table for table in config.KEYS if table not in ("config", "verification.signers.<line>",
+                                                                     "pins.<version>")}
+
+
+def doc_rows() -> list[str]:
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    return [line for line in text.splitlines() if line.startswith("| `")]
+
+
+def test_every_accepted_key_is_documented():
+    rows = doc_rows()
+    for table, prefix in DOCUMENTED.items():
+        for key in sorted(config.KEYS[table]):
+            if table == "verification" and key == "signers":
+                continue  # documented as verification.signers."X.Y"
+            found = [row for row in rows if row.startswith(f"| `{prefix}.") and f"`{key}`" in row
+                     or row.startswith(f"| `{prefix}.{key}`")]
+            assert found, f"docs/configuration.md lacks {prefix}.{key}"
+
+
+def test_every_documented_key_is_accepted():
+    for row in doc_rows():
+        cell = row.split("|")[1]
+        for name in re.findall(r"`([^`]+)`", cell):
+            if "." not in name:
+                continue  # the second key of a row such as `distros.<name>.add_build_deps`, `drop_build_deps`
+            if name.startswith(("verification.signers.", "pins.")):
+                continue
+            prefix, _, key = name.rpartition(".")
+            assert prefix in config.KEYS and key in config.KEYS[prefix], f"documented but not accepted: {name}"
+        names = [n for n in re.findall(r"`([^`]+)`", cell) if "." not in n]
+        if names and not cell.strip().startswith(("`verification.signers.", "`pins.")):
+            prefix = re.findall(r"`([^`]+)`", cell)[0].rpartition(".")[0]
+            assert all(n in config.KEYS[prefix] for n in names), row
+
+
+def test_config_toml_names_every_key():
+    text = (ROOT / "config.toml").read_text()
+    sections = re.split(r"^\[([^\]]+)\]\s*$", text, flags=re.M)
+    bodies = dict(zip(sections[1::2], sections[2::2], strict=True))
+    for table in ("build", "package", "flags", "sources", "verification", "ccache", "build_deps"):
+        for key in config.KEYS[table]:
+            body = bodies.get(table, "") + (bodies.get("verification.signers", "") if table == "verification" else "")
+            assert re.search(rf"^(# *)?{key} =", body, re.M) or (table, key) == ("verification", "signers"), \
+                f"config.toml's [{table}] does not name {key}"
+    for key in config.KEYS["distros.<name>"]:
+        assert re.search(rf"^#?\s*{key}\b|^{key} =", text, re.M), f"config.toml never names distros.<name>.{key}"
+
+
+def test_readme_lists_every_command_line_variable():
+    from tasks.pipeline import overrides
+    cells = [line.split("|")[1] for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")]
+    listed = {name for cell in cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+    assert listed == set(overrides.CLI_VARIABLES)
