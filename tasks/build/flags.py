@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from tasks.model.config import Distro, Settings
+from tasks.model.variant import DEFAULT, FREETHREADED, Variant
 from tasks.model.versions import Version
 
 
-def configure_args(settings: Settings, distro: Distro, version: Version, variant: str,
+def configure_args(settings: Settings, distro: Distro, version: Version, variant: Variant,
                    fast: bool | None = None) -> tuple[str, ...]:
     """The configure arguments, in order: common, optimized or fast, free-threaded, distro tweaks, prefix.
 
@@ -17,9 +18,9 @@ def configure_args(settings: Settings, distro: Distro, version: Version, variant
     flags = settings.flags
     args = list(flags.common)
     args += flags.fast if (settings.fast if fast is None else fast) else flags.optimized
-    if variant == "freethreaded":
+    if variant == FREETHREADED:
         args += flags.free_threaded
-    elif variant != "default":
+    elif variant != DEFAULT:
         raise ValueError(f"unknown variant {variant!r}")
     args = [a for a in args if a not in distro.drop_configure]
     args += [a for a in distro.add_configure if a not in args]

@@ -85,7 +85,6 @@ FAMILIES = ("debian", "ubuntu")
 ARCHES = ("amd64", "arm64")
 SOURCE_KINDS = ("local", "url", "mirror", "debian-archive")
 MIRROR_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\{}]+$")
-VARIANTS = ("default", "freethreaded")
 
 
 def smoke_tests(value: Any, where: str) -> tuple[str, ...]:

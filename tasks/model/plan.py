@@ -11,6 +11,7 @@ from tasks.build.flags import configure_args
 from tasks.model.config import SMOKE_SUBSET, Distro, Settings
 
 TEST_MODULES_OFF = "--disable-test-modules"  # FAST builds' flag that drops the test suite
+from tasks.model.variant import DEFAULT, FREETHREADED, Variant
 from tasks.model.versions import Version
 
 
@@ -97,8 +98,8 @@ class Build:
         return self.emulated or self.settings.fast
 
     @property
-    def variants(self) -> tuple[str, ...]:
-        return ("default", "freethreaded") if self.settings.free_threaded else ("default",)
+    def variants(self) -> tuple[Variant, ...]:
+        return (DEFAULT, FREETHREADED) if self.settings.free_threaded else (DEFAULT,)
 
     @property
     def prefix(self) -> str:
@@ -147,7 +148,7 @@ class Build:
         """The packages ship CPython's test suite: whenever validate runs some of it."""
         return bool(self.smoke_modules)
 
-    def configure_args(self, variant: str) -> tuple[str, ...]:
+    def configure_args(self, variant: Variant) -> tuple[str, ...]:
         args = configure_args(self.settings, self.distro, self.version, variant, self.fast)
         return tuple(a for a in args if a != TEST_MODULES_OFF) if self.test_suite else args
 
@@ -155,27 +156,27 @@ class Build:
     def build_dir(self) -> Path:
         return self.layout.cache / "build" / self.key
 
-    def variant_dir(self, variant: str) -> Path:
-        return self.build_dir / variant
+    def variant_dir(self, variant: Variant) -> Path:
+        return self.build_dir / variant.name
 
-    def variant_src(self, variant: str) -> Path:
+    def variant_src(self, variant: Variant) -> Path:
         """A writable copy of the sources for one variant: the PGO training run and make install write
         into the source tree (test files, bytecode), and variants must not share those writes."""
         return self.build_dir / f"{variant}.src"
 
-    def configured_stamp(self, variant: str) -> Path:
+    def configured_stamp(self, variant: Variant) -> Path:
         return self.build_dir / f"{variant}.configured.json"
 
-    def profile_stamp(self, variant: str) -> Path | None:
+    def profile_stamp(self, variant: Variant) -> Path | None:
         """CPython's record that the PGO training ran (optimized builds): the profile data is kept beside it
         in the tree, so `make install` and later compiles never profile again while it exists."""
         return None if self.fast else self.variant_dir(variant) / "profile-run-stamp"
 
-    def compiling_marker(self, variant: str) -> Path:
+    def compiling_marker(self, variant: Variant) -> Path:
         """Exists while a compile runs, and after one that did not finish."""
         return self.build_dir / f"{variant}.compiling"
 
-    def compiled_stamp(self, variant: str) -> Path:
+    def compiled_stamp(self, variant: Variant) -> Path:
         return self.build_dir / f"{variant}.compiled.json"
 
     @property

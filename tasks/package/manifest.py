@@ -26,7 +26,7 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
         configured = read_json(build.configured_stamp(variant))
         compiled = read_json(build.compiled_stamp(variant))
         args = configured.get("args", [])
-        variants[variant] = {
+        variants[variant.name] = {
             "configure_args": args,
             "pgo": "--enable-optimizations" in args,
             "lto": any(a.startswith("--with-lto") for a in args),
@@ -37,7 +37,7 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
             "flags": configured.get("flags", {}),
             "ccache": compiled.get("ccache", {}),
         }
-        suffix = "" if variant == "default" else "_ft"
+        suffix = variant.step_suffix
         steps[f"configure{suffix}"] = configured.get("seconds")
         steps[f"compile{suffix}"] = compiled.get("seconds")
         toolchain = toolchain or compiled.get("toolchain", {})

@@ -14,6 +14,7 @@ from tasks.engine.runner import Mount, Step
 from tasks.errors import UserError
 from tasks.files import move_atomic, remove_tree
 from tasks.model.plan import Build
+from tasks.model.variant import DEFAULT, FREETHREADED, Variant
 from tasks.package import tidy
 
 TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
@@ -116,7 +117,7 @@ def pkg_dir(build: Build) -> Path:
     return build.build_dir / "pkg"
 
 
-def install_step(build: Build, image: str, variant: str) -> Step:
+def install_step(build: Build, image: str, variant: Variant) -> Step:
     """`make install` of one variant: its tree's Makefile names its own source copy as /src."""
     layout = build.layout
     mounts = (Mount(build.variant_dir(variant), f"/build/{variant}", read_only=False),
@@ -125,7 +126,7 @@ def install_step(build: Build, image: str, variant: str) -> Step:
               Mount(pkg_dir(build), "/pkg", read_only=False))
     return Step(name=f"package:{build.key}:install-{variant}", image=image,
                 log=layout.logs / f"package-install-{variant}-{build.key}.log",
-                project_id=layout.project_id, mounts=mounts, command=("bash", "/pb/steps/install.sh", variant),
+                project_id=layout.project_id, mounts=mounts, command=("bash", "/pb/steps/install.sh", variant.name),
                 docker_host=build.distro.docker_host)
 
 
@@ -133,7 +134,7 @@ def debuild_step(build: Build, image: str) -> Step:
     layout = build.layout
     pairs = [f"{build.package_main}=default"]
     if build.settings.free_threaded:
-        pairs.append(f"{build.package_ft}=freethreaded")
+        pairs.append(f"{build.package_ft}={FREETHREADED.name}")
     return Step(name=f"package:{build.key}", image=image, log=layout.logs / f"package-debuild-{build.key}.log",
                 project_id=layout.project_id,
                 mounts=(Mount(layout.root / "docker" / "steps", "/pb/steps"),
@@ -148,9 +149,9 @@ def outputs(build: Build) -> list[str]:
     return [p.name for p in build.deb_files()] + [f"{stem}.buildinfo", f"{stem}.changes"]
 
 
-def link_config_static_library(stage: Path, build: Build, variant: str) -> None:
+def link_config_static_library(stage: Path, build: Build, variant: Variant) -> None:
     """make install puts libpythonX.Y[t].a both in lib/ and in the config dir: keep one, link the other."""
-    mm = build.version.major_minor + ("t" if variant == "freethreaded" else "")
+    mm = build.version.major_minor + variant.abi_suffix
     lib = stage / build.prefix.strip("/") / "lib"
     original = lib / f"libpython{mm}.a"
     for copy in lib.glob(f"python{mm}/config-{mm}-*/libpython{mm}.a"):
@@ -179,13 +180,13 @@ def package(build: Build, image: str, run, side_by_side) -> dict:
     # make install is mostly byte-compiling on one core: both trees at once
     side_by_side(*(install_step(build, image, variant) for variant in build.variants))
     for variant in build.variants:
-        link_config_static_library(work / "stage" / variant, build, variant)
-        tidied = tidy.tidy(work / "stage" / variant / build.prefix.strip("/"), build.interpreter)
+        link_config_static_library(work / "stage" / variant.name, build, variant)
+        tidied = tidy.tidy(work / "stage" / variant.name / build.prefix.strip("/"), build.interpreter)
         print(f"{variant} tree: {tidied.caches_removed} __pycache__ removed, {tidied.scripts_rewritten} "
               f"#! lines set to {build.interpreter}, {tidied.modes_fixed} modes fixed")
     summary: dict = {}
     if build.settings.free_threaded:
-        result = freethreaded.dedupe(work / "stage" / "freethreaded", work / "stage" / "default",
+        result = freethreaded.dedupe(work / "stage" / FREETHREADED.name, work / "stage" / DEFAULT.name,
                                      build.prefix, build.version.major_minor)
         summary["freethreaded"] = {"dropped": result.dropped, "linked": result.linked, "files": result.kept_files}
         print(f"free-threaded tree: {result.dropped} files left to the main package, "

@@ -22,6 +22,7 @@ from tasks.engine import docker_env, images, runner
 from tasks.errors import UserError, clean_errors, user_errors
 from tasks.files import remove_tree, write_json_atomic
 from tasks.model.plan import Build, Layout
+from tasks.model.variant import Variant
 from tasks.package import manifest, packaging
 from tasks.package import repo as repo_mod
 from tasks.sources import extract as extract_mod
@@ -32,8 +33,6 @@ from tasks.validate import step as validate_step
 STEP_SCRIPTS = ("configure.sh", "compile.sh", "install.sh", "debuild.sh")
 
 
-def step_name(step: str, variant: str) -> str:
-    return step if variant == "default" else f"{step}_ft"
 
 
 def _timed(record: dict, started: float) -> dict:
@@ -86,12 +85,12 @@ def image(build_settings, distro, layout: Layout) -> dict:
 # --- configure and compile --------------------------------------------------------------------
 
 
-def _tree_step(build: Build, step: str, variant: str, command: tuple[str, ...], image: str,
+def _tree_step(build: Build, step: str, variant: Variant, command: tuple[str, ...], image: str,
                environment: dict | None = None, extra: tuple[runner.Mount, ...] = (),
                network: str = "none") -> runner.Step:
     """A step that works in one variant's build tree: sources read-only at /src, the tree at /build."""
     layout = build.layout
-    name = f"{step_name(step, variant)}:{build.key}"
+    name = f"{variant.step(step)}:{build.key}"
     return runner.Step(
         name=name, image=image, log=layout.logs / f"{name.replace(':', '-')}.log",
         project_id=layout.project_id, command=command, environment=environment or {},
@@ -103,7 +102,7 @@ def _tree_step(build: Build, step: str, variant: str, command: tuple[str, ...], 
 
 
 @user_errors
-def configure(build: Build, variant: str) -> dict:
+def configure(build: Build, variant: Variant) -> dict:
     started = time.monotonic()
     stamp = build.configured_stamp(variant)
     stamp.unlink(missing_ok=True)
@@ -128,7 +127,7 @@ def configure(build: Build, variant: str) -> dict:
 
 
 @user_errors
-def compile_(build: Build, variant: str) -> dict:
+def compile_(build: Build, variant: Variant) -> dict:
     started = time.monotonic()
     layout = build.layout
     stamp = build.compiled_stamp(variant)

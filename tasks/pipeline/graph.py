@@ -23,6 +23,8 @@ from tasks.engine import emulation, images
 from tasks.files import read_json
 from tasks.model.config import Settings
 from tasks.model.plan import Build, Layout, builds
+from tasks.model.variant import ALL as ALL_VARIANTS
+from tasks.model.variant import DEFAULT
 from tasks.package import packaging, tidy
 from tasks.pipeline import actions as steps
 from tasks.sources import extract
@@ -119,7 +121,7 @@ def image_tasks(settings: Settings, layout: Layout, cleaning: Cleaning) -> Itera
 def variant_tasks(build: Build) -> Iterator[dict]:
     layout = build.layout
     for variant in build.variants:
-        configure, compile_ = steps.step_name("configure", variant), steps.step_name("compile", variant)
+        configure, compile_ = variant.step("configure"), variant.step("compile")
         yield {
             "basename": configure, "name": build.key,
             "actions": [(steps.configure, [build, variant])],
@@ -183,9 +185,9 @@ def engine_arches(settings: Settings, layout: Layout) -> dict[str, str | None]:
 
 def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
     all_builds = builds(settings, layout, engine_arches(settings, layout))
-    for basename in ("configure", "compile", "configure_ft", "compile_ft", "package", "validate"):
-        if settings.free_threaded or not basename.endswith("_ft"):
-            yield _group(basename)
+    variants = ALL_VARIANTS if settings.free_threaded else (DEFAULT,)
+    for basename in (*(v.step(s) for v in variants for s in ("configure", "compile")), "package", "validate"):
+        yield _group(basename)
     yield _group("build")
     for build in all_builds:
         yield from variant_tasks(build)

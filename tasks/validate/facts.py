@@ -94,11 +94,11 @@ def read_facts(out: Path, build: Build) -> dict:
     facts["lintian"] = lintian_tags(lintian_log.read_text(errors="replace")) if lintian_log.exists() else {}
     missing, optimizations = [], {}
     for variant in build.variants:
-        log = build.layout.logs / f"{'compile' if variant == 'default' else 'compile_ft'}-{build.key}.log"
+        log = build.layout.logs / f"{variant.step('compile')}-{build.key}.log"
         if log.exists():
             text = log.read_text(errors="replace")
             missing += missing_from_build_log(text)
-            optimizations[variant] = optimization_evidence(text)
+            optimizations[variant.name] = optimization_evidence(text)
     facts["build_log_missing"] = sorted(set(missing))
     facts["build_log_optimizations"] = optimizations
     return facts

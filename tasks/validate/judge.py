@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from tasks.model.plan import Build
+from tasks.model.variant import DEFAULT, FREETHREADED, Variant
 from tasks.validate.facts import failed_tests
 
 BASE_MODULES = (
@@ -88,7 +89,7 @@ def lintian_suppressed(build: Build) -> tuple[str, ...]:
 
 
 def uses_system_libmpdec(build: Build) -> bool:
-    args = build.configure_args("default")
+    args = build.configure_args(DEFAULT)
     if "--without-system-libmpdec" in args:
         return False
     return "--with-system-libmpdec" in args or (build.version.major, build.version.minor) >= (3, 13)
@@ -99,7 +100,7 @@ def _system_library_checks(facts: dict, build: Build) -> list[Check]:
     libs = facts.get("system_libs") or {}
     main = facts.get("facts_main") or {}
     wanted = []
-    if "--with-system-expat" in build.configure_args("default"):
+    if "--with-system-expat" in build.configure_args(DEFAULT):
         wanted.append(("pyexpat", "libexpat", "expat_version", "expat_{}"))
     if uses_system_libmpdec(build):
         wanted.append(("_decimal", "libmpdec", "libmpdec_version", "{}"))
@@ -175,7 +176,7 @@ def _step(facts: dict, name: str, label: str) -> Check:
     return Check(label, rc == 0, "ok" if rc == 0 else f"exit {rc}: {tail}"[:400])
 
 
-def _interpreter_checks(label: str, data: dict, build: Build, variant: str) -> list[Check]:
+def _interpreter_checks(label: str, data: dict, build: Build, variant: Variant) -> list[Check]:
     if not data:
         return [Check(f"{label}: runs", False, "the interpreter did not run (see facts log)")]
     checks = []
@@ -199,7 +200,7 @@ def _interpreter_checks(label: str, data: dict, build: Build, variant: str) -> l
     leaks = sorted(set(LEAKY_FLAGS.findall(str(data.get("cflags")) + " " + str(data.get("ldflags")))))
     checks.append(Check(f"{label}: no LTO/PGO flags for users' builds", not leaks,
                         "none" if not leaks else " ".join(leaks)))
-    if variant == "freethreaded":
+    if variant == FREETHREADED:
         checks.append(Check(f"{label}: GIL disabled", data.get("gil_enabled") is False,
                             f"sys._is_gil_enabled() = {data.get('gil_enabled')}"))
         stdlib_ok = str(data.get("os_py", "")).startswith(f"{build.prefix}/lib/python{build.version.major_minor}t/")
@@ -219,13 +220,13 @@ def judge(facts: dict, build: Build) -> list[Check]:
     checks.append(_step(facts, "bytecode-main", "the postinst byte-compiled the stdlib"))
     if build.settings.free_threaded:
         checks.append(_step(facts, "bytecode-ft", "the free-threaded postinst byte-compiled its stdlib entries"))
-    checks += _interpreter_checks("python" + build.version.major_minor, facts.get("facts_main") or {}, build,
-                                  "default")
+    checks += _interpreter_checks(DEFAULT.interpreter(build.version.major_minor), facts.get("facts_main") or {},
+                                  build, DEFAULT)
     checks.append(_step(facts, "venv-main", "venv + pip (offline) installs into the venv only"))
     files_main = set(facts.get("files_main", []))
     if build.settings.free_threaded:
-        checks += _interpreter_checks("python" + build.version.major_minor + "t", facts.get("facts_ft") or {}, build,
-                                      "freethreaded")
+        checks += _interpreter_checks(FREETHREADED.interpreter(build.version.major_minor), facts.get("facts_ft") or {},
+                                      build, FREETHREADED)
         main_mods = {n for n, m in (facts.get("facts_main") or {}).get("modules", {}).items() if m.get("ok")}
         ft_mods = {n for n, m in (facts.get("facts_ft") or {}).get("modules", {}).items() if m.get("ok")}
         checks.append(Check("both interpreters import the same modules", main_mods == ft_mods,
@@ -244,7 +245,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
     checks.append(_step(facts, "c-extension", "a C extension builds with sysconfig's compiler and flags"))
     if build.settings.free_threaded:
         checks.append(_step(facts, "c-extension-ft", "a C extension builds for the free-threaded ABI"))
-    if "--with-dtrace" in build.configure_args("default"):
+    if "--with-dtrace" in build.configure_args(DEFAULT):
         for name in ("readelf-main", "readelf-ft") if build.settings.free_threaded else ("readelf-main",):
             notes = facts.get("logs", {}).get(name, "")
             count = notes.count("stapsdt")
@@ -261,7 +262,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
     if not build.fast:
         evidence = facts.get("build_log_optimizations", {})
         for variant in build.variants:
-            found = evidence.get(variant, {})
+            found = evidence.get(variant.name, {})
             for what, flag in (("PGO", "-fprofile-use"), ("LTO", "-flto")):
                 checks.append(Check(f"{variant} interpreter built with {what}", bool(found.get(flag)),
                                     f"{found.get(flag, 0)} compile/link lines with {flag} in the build log"))

@@ -14,6 +14,7 @@ from tasks.engine import docker_env, runner
 from tasks.errors import UserError
 from tasks.files import read_json, remove_tree, write_json_atomic
 from tasks.model.plan import Build
+from tasks.model.variant import ALL as ALL_VARIANTS
 from tasks.validate.facts import read_facts
 from tasks.validate.judge import free_threading_status, judge, lintian_suppressed, modules_for
 
@@ -65,7 +66,7 @@ def validate(build: Build) -> dict:
         # lintian is one busy core; the install check mostly waits on apt and the tests: they overlap well
         runner.run_side_by_side(install, lintian)
         facts = read_facts(work, build)
-        for name in ("smoke-main", "smoke-ft"):  # the test suite's output is kept whole, beside the step's log
+        for name in (f"smoke-{v.facts_label}" for v in ALL_VARIANTS):  # the test suite's output is kept whole, beside the step's log
             if (work / f"{name}.log").exists():
                 shutil.copyfile(work / f"{name}.log", layout.logs / f"validate-{build.key}-{name}.log")
     finally:
@@ -77,10 +78,10 @@ def validate(build: Build) -> dict:
         "passed": all(c.ok for c in checks),
         "checks": [asdict(c) for c in checks],
         "modules": {k: sorted(n for n, m in (facts.get(k) or {}).get("modules", {}).items() if m.get("ok"))
-                    for k in ("facts_main", "facts_ft")},
+                    for k in (f"facts_{v.facts_label}" for v in ALL_VARIANTS)},
         "versions": {k: {f: (facts.get(k) or {}).get(f) for f in ("version", "expat_version", "libmpdec_version",
                                                                     "openssl_version")}
-                     for k in ("facts_main", "facts_ft")},
+                     for k in (f"facts_{v.facts_label}" for v in ALL_VARIANTS)},
         "distro_python": {p: v for p, v in facts.get("packages_before", {}).items()
                           if p.startswith("python3")},
         "needed_libraries": sorted((facts.get("elf_deps") or {}).get("needed", {})),

@@ -4,6 +4,7 @@ import pytest
 
 from tasks.build.flags import build_deps, configure_args
 from tasks.model import config
+from tasks.model.variant import DEFAULT, FREETHREADED
 from tasks.model.versions import Version
 from tasks.pipeline import overrides
 
@@ -16,10 +17,10 @@ def settings_for(config_data, **variables):
 
 
 @pytest.mark.parametrize("fast, variant, expected_tail", [
-    ("false", "default", ["--enable-optimizations", "--with-lto"]),
-    ("false", "freethreaded", ["--enable-optimizations", "--with-lto", "--disable-gil", "--with-ensurepip=no"]),
-    ("true", "default", ["--disable-test-modules"]),
-    ("true", "freethreaded", ["--disable-test-modules", "--disable-gil", "--with-ensurepip=no"]),
+    ("false", DEFAULT, ["--enable-optimizations", "--with-lto"]),
+    ("false", FREETHREADED, ["--enable-optimizations", "--with-lto", "--disable-gil", "--with-ensurepip=no"]),
+    ("true", DEFAULT, ["--disable-test-modules"]),
+    ("true", FREETHREADED, ["--disable-test-modules", "--disable-gil", "--with-ensurepip=no"]),
 ])
 def test_optimized_fast_default_freethreaded(config_data, fast, variant, expected_tail):
     settings = settings_for(config_data, FAST_BUILD=fast)
@@ -31,7 +32,7 @@ def test_optimized_fast_default_freethreaded(config_data, fast, variant, expecte
 def test_distro_tweaks_bookworm(config_data):
     settings = settings_for(config_data)
     bookworm = settings.all_distros["bookworm"]
-    args = configure_args(settings, bookworm, Version.parse("3.13.15"), "default")
+    args = configure_args(settings, bookworm, Version.parse("3.13.15"), DEFAULT)
     assert args[-2:] == ("--without-system-libmpdec", "--prefix=/opt/python/python3.13")
     assert "libmpdec-dev" not in build_deps(settings, bookworm)
     assert "libmpdec-dev" in build_deps(settings, settings.all_distros["trixie"])
@@ -43,7 +44,7 @@ def test_drop_configure_removes_a_flag_from_any_list(config_data):
     data["distros"]["trixie"]["add_build_deps"] = ["libb2-dev"]
     settings = settings_for(data)
     trixie = settings.all_distros["trixie"]
-    args = configure_args(settings, trixie, Version.parse("3.13.15"), "freethreaded")
+    args = configure_args(settings, trixie, Version.parse("3.13.15"), FREETHREADED)
     assert "--with-dtrace" not in args and "--with-lto" not in args and "--disable-gil" in args
     assert build_deps(settings, trixie)[-1] == "libb2-dev"
 
@@ -52,7 +53,7 @@ def test_prefix_template(config_data):
     data = copy.deepcopy(config_data)
     data["package"]["prefix"] = "/usr/local/py/{major_minor}/x"
     settings = settings_for(data)
-    args = configure_args(settings, settings.all_distros["trixie"], Version.parse("3.15.0rc1"), "default")
+    args = configure_args(settings, settings.all_distros["trixie"], Version.parse("3.15.0rc1"), DEFAULT)
     assert args[-1] == "--prefix=/usr/local/py/3.15/x"
 
 

@@ -33,6 +33,7 @@ import pytest
 
 from tasks.model import config as config_mod
 from tasks.model.plan import Layout, builds
+from tasks.model.variant import DEFAULT, FREETHREADED
 from tasks.model.versions import Version
 from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS
 from tests.e2e.conftest import (
@@ -116,10 +117,10 @@ def targets(project: Path, step: str) -> list[Path]:
         "checksum": [layout.verified_stamp(version)],
         "extract": [layout.extracted_stamp(version)],
         "image": [layout.image_stamp(build.distro)],
-        "configure": [build.configured_stamp("default")],
-        "compile": [build.compiled_stamp("default")],
-        "configure_ft": [build.configured_stamp("freethreaded")],
-        "compile_ft": [build.compiled_stamp("freethreaded")],
+        "configure": [build.configured_stamp(DEFAULT)],
+        "compile": [build.compiled_stamp(DEFAULT)],
+        "configure_ft": [build.configured_stamp(FREETHREADED)],
+        "compile_ft": [build.compiled_stamp(FREETHREADED)],
         "package": [*build.deb_files(), build.manifest],
         "validate": [build.validation_report],
     }[step]

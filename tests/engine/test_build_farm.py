@@ -16,6 +16,7 @@ from tasks.engine import emulation, runner, transfer
 from tasks.errors import UserError
 from tasks.model import config
 from tasks.model.plan import Layout, builds
+from tasks.model.variant import DEFAULT
 from tasks.pipeline import overrides
 from tasks.pipeline.actions import _tree_step
 
@@ -57,8 +58,8 @@ def test_emulated_builds_are_fast_unless_asked(config_data, root, local_arch, en
     settings = load(data, DISTRO="rpios-trixie", PYTHON_VERSION="3.13.15", **variables)
     build = builds(settings, Layout.for_root(root), local_arch)[0]
     assert build.fast is expected
-    assert ("--enable-optimizations" in build.configure_args("default")) is not expected
-    assert (build.profile_stamp("default") is None) is expected
+    assert ("--enable-optimizations" in build.configure_args(DEFAULT)) is not expected
+    assert (build.profile_stamp(DEFAULT) is None) is expected
 
 
 def test_an_arm64_entry_on_its_own_engine_is_not_emulated(config_data, root):
@@ -99,8 +100,8 @@ def test_an_arm64_entry_on_the_local_engine_is_fast_whatever_docker_host_says(co
 def test_steps_of_a_docker_host_entry_run_there(config_data, root):
     settings = load(farm_config(config_data), DISTRO="trixie,noble", PYTHON_VERSION="3.13.15")
     remote, local = builds(settings, Layout.for_root(root), "amd64")
-    assert _tree_step(remote, "configure", "default", ("true",), "img").docker_host == "ssh://builder@farm1.example.org"
-    assert _tree_step(local, "configure", "default", ("true",), "img").docker_host is None
+    assert _tree_step(remote, "configure", DEFAULT, ("true",), "img").docker_host == "ssh://builder@farm1.example.org"
+    assert _tree_step(local, "configure", DEFAULT, ("true",), "img").docker_host is None
 
 
 def _step(tmp_path, docker_host):

@@ -13,6 +13,7 @@ from tasks.engine import bootstrap, images
 from tasks.errors import UserError
 from tasks.model import config
 from tasks.model.plan import Layout, builds
+from tasks.model.variant import DEFAULT, FREETHREADED
 from tasks.pipeline import overrides
 
 
@@ -47,11 +48,11 @@ def test_ubuntu_image_recipe(config_data, root, name, base, codename):
 @pytest.mark.parametrize("name", ["noble", "questing"])
 def test_ubuntu_flags_and_packages(config_data, root, name):
     build = builds(settings_for(config_data, name), Layout.for_root(root), "amd64")[0]
-    args = build.configure_args("default")
+    args = build.configure_args(DEFAULT)
     assert "--with-system-expat" in args and "--without-system-libmpdec" not in args
     assert "--enable-optimizations" in args and "--with-lto" in args
     assert args[-1] == "--prefix=/opt/python/python3.14"
-    assert "--disable-gil" in build.configure_args("freethreaded")
+    assert "--disable-gil" in build.configure_args(FREETHREADED)
     assert build.debian_version == f"3.14.10-1+{name}"
     assert [p.name for p in build.deb_files()] == [
         f"opt-python3.14_3.14.10-1+{name}_amd64.deb", f"opt-python3.14-dbgsym_3.14.10-1+{name}_amd64.ddeb",

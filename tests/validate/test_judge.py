@@ -6,6 +6,7 @@ import pytest
 
 from tasks.model import config
 from tasks.model.plan import Build, Layout
+from tasks.model.variant import DEFAULT, FREETHREADED
 from tasks.model.versions import Version
 from tasks.pipeline import overrides
 from tasks.validate.facts import failed_tests, missing_from_build_log
@@ -25,8 +26,8 @@ def interpreter_facts(build, variant):
     return {
         "modules": {m: {"ok": True} for m in modules_for(build)},
         "sqlite_load_extension": True, "config_args": args, "cc": "gcc", "cflags": "-O3 -Wall", "ldflags": "",
-        "gil_enabled": variant == "default", "expat_version": "expat_2.7.1", "libmpdec_version": "2.5.1",
-        "os_py": f"{PREFIX}/lib/python3.13{'t' if variant != 'default' else ''}/os.py",
+        "gil_enabled": variant == DEFAULT, "expat_version": "expat_2.7.1", "libmpdec_version": "2.5.1",
+        "os_py": f"{PREFIX}/lib/python3.13{variant.abi_suffix}/os.py",
     }
 
 
@@ -40,8 +41,8 @@ def good(build):
         "logs": {"readelf-main": "stapsdt 0x1\nstapsdt 0x2", "readelf-ft": "stapsdt 0x1"},
         "packages_before": {"python3.13": "3.13.5-2", "python3.13-venv": "3.13.5-2"},
         "packages_after": {"python3.13": "3.13.5-2", "python3.13-venv": "3.13.5-2", "opt-python3.13": "3.13.15-1"},
-        "facts_main": interpreter_facts(build, "default"),
-        "facts_ft": interpreter_facts(build, "freethreaded"),
+        "facts_main": interpreter_facts(build, DEFAULT),
+        "facts_ft": interpreter_facts(build, FREETHREADED),
         "files_main": ["/.", "/opt", "/opt/python", PREFIX, f"{PREFIX}/bin", f"{PREFIX}/bin/python3.13",
                        "/usr/share/doc/opt-python3.13/copyright"],
         "files_ft": ["/.", "/opt", "/opt/python", PREFIX, f"{PREFIX}/bin", f"{PREFIX}/bin/python3.13t",
@@ -182,8 +183,8 @@ def test_optimized_build_needs_pgo_lto_evidence_and_smoke_tests(config_data, roo
     settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
     optimized = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
     facts = copy.deepcopy(good)
-    for variant in ("default", "freethreaded"):
-        facts[f"facts_{'main' if variant == 'default' else 'ft'}"] = interpreter_facts(optimized, variant)
+    for variant in (DEFAULT, FREETHREADED):
+        facts[f"facts_{variant.facts_label}"] = interpreter_facts(optimized, variant)
     facts["rc"].update({"smoke-main": 0, "smoke-ft": 0})
     facts["build_log_optimizations"] = {
         "default": {"-fprofile-use": 300, "-flto": 310, "missing-profile": 1},
@@ -267,8 +268,8 @@ def test_smoke_tests_on_a_fast_build_when_asked(config_data, root, good):
     asked = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "true",
                                                                "SMOKE_TESTS": "true"})
     fast, smoked = (Build(Version.parse("3.14.7"), s.distros[0], s, Layout.for_root(root)) for s in (plain, asked))
-    assert "--disable-test-modules" in fast.configure_args("default") and not fast.test_suite
-    assert "--disable-test-modules" not in smoked.configure_args("freethreaded") and smoked.test_suite
+    assert "--disable-test-modules" in fast.configure_args(DEFAULT) and not fast.test_suite
+    assert "--disable-test-modules" not in smoked.configure_args(FREETHREADED) and smoked.test_suite
     facts = copy.deepcopy(good)
     names = {c.name for c in judge(facts, smoked)}
     assert "test suite smoke subset (12 modules)" in names and "test suite smoke subset, free-threaded" in names
