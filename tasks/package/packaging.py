@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 from tasks.build import freethreaded
+from tasks.engine import paths
 from tasks.engine.runner import Mount, Step
 from tasks.errors import UserError
 from tasks.files import move_atomic, remove_tree
@@ -118,15 +119,15 @@ def pkg_dir(build: Build) -> Path:
 
 
 def install_step(build: Build, image: str, variant: Variant) -> Step:
-    """`make install` of one variant: its tree's Makefile names its own source copy as /src."""
+    """`make install` of one variant: its tree's Makefile names its own source copy as paths.SRC."""
     layout = build.layout
-    mounts = (Mount(build.variant_dir(variant), f"/build/{variant}", read_only=False),
-              Mount(build.variant_src(variant), "/src", read_only=False),
-              Mount(layout.root / "docker" / "steps", "/pb/steps"),
-              Mount(pkg_dir(build), "/pkg", read_only=False))
+    mounts = (Mount(build.variant_dir(variant), f"{paths.BUILD}/{variant}", read_only=False),
+              Mount(build.variant_src(variant), paths.SRC, read_only=False),
+              paths.steps_mount(layout.root),
+              Mount(pkg_dir(build), paths.PKG, read_only=False))
     return Step(name=f"package:{build.key}:install-{variant}", image=image,
                 log=layout.logs / f"package-install-{variant}-{build.key}.log",
-                project_id=layout.project_id, mounts=mounts, command=("bash", "/pb/steps/install.sh", variant.name),
+                project_id=layout.project_id, mounts=mounts, command=("bash", paths.script(paths.STEPS, "install.sh"), variant.name),
                 docker_host=build.distro.docker_host)
 
 
@@ -137,10 +138,10 @@ def debuild_step(build: Build, image: str) -> Step:
         pairs.append(f"{build.package_ft}={FREETHREADED.name}")
     return Step(name=f"package:{build.key}", image=image, log=layout.logs / f"package-debuild-{build.key}.log",
                 project_id=layout.project_id,
-                mounts=(Mount(layout.root / "docker" / "steps", "/pb/steps"),
-                        Mount(pkg_dir(build), "/pkg", read_only=False)),
+                mounts=(paths.steps_mount(layout.root),
+                        Mount(pkg_dir(build), paths.PKG, read_only=False)),
                 environment={"PB_PACKAGES": " ".join(pairs), "PB_DEB_COMPRESSION": build.deb_compression},
-                command=("bash", "/pb/steps/debuild.sh"), docker_host=build.distro.docker_host)
+                command=("bash", paths.script(paths.STEPS, "debuild.sh")), docker_host=build.distro.docker_host)
 
 
 def outputs(build: Build) -> list[str]:

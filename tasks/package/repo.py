@@ -10,7 +10,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from tasks.engine import images, runner
+from tasks.engine import images, paths, runner
 from tasks.files import write_text_atomic
 from tasks.model.config import Distro
 from tasks.model.plan import Layout
@@ -42,9 +42,9 @@ def make_repo(distro: Distro, layout: Layout, run=runner.run) -> dict:
     release.unlink(missing_ok=True)
     tag = images.built_tag(layout, distro)
     run(runner.Step(name=f"repo:{distro.name}", image=tag, log=layout.logs / f"repo-{distro.name}.log",
-                    project_id=layout.project_id, command=("bash", "/pb/steps/repo.sh"),
-                    mounts=(runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
-                            runner.Mount(dist, "/dist", read_only=False)),
+                    project_id=layout.project_id, command=("bash", paths.script(paths.STEPS, "repo.sh")),
+                    mounts=(paths.steps_mount(layout.root),
+                            runner.Mount(dist, paths.DIST, read_only=False)),
                     docker_host=distro.docker_host))
     write_text_atomic(release, release_text(dist, distro, time.time()))
     line = f"deb [trusted=yes] file:{dist} ./"

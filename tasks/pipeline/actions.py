@@ -18,7 +18,7 @@ from tasks.build.buildlog import (
     phases,
     toolchain,
 )
-from tasks.engine import docker_env, images, runner
+from tasks.engine import docker_env, images, paths, runner
 from tasks.errors import UserError, clean_errors, user_errors
 from tasks.files import remove_tree, write_json_atomic
 from tasks.model.plan import Build, Layout
@@ -88,15 +88,15 @@ def image(build_settings, distro, layout: Layout) -> dict:
 def _tree_step(build: Build, step: str, variant: Variant, command: tuple[str, ...], image: str,
                environment: dict | None = None, extra: tuple[runner.Mount, ...] = (),
                network: str = "none") -> runner.Step:
-    """A step that works in one variant's build tree: sources read-only at /src, the tree at /build."""
+    """A step that works in one variant's build tree: its sources at paths.SRC, the tree at paths.BUILD."""
     layout = build.layout
     name = f"{variant.step(step)}:{build.key}"
     return runner.Step(
         name=name, image=image, log=layout.logs / f"{name.replace(':', '-')}.log",
         project_id=layout.project_id, command=command, environment=environment or {},
-        mounts=(runner.Mount(build.variant_src(variant), "/src", read_only=False),
-                runner.Mount(layout.root / "docker" / "steps", "/pb/steps"),
-                runner.Mount(build.variant_dir(variant), "/build", read_only=False), *extra),
+        mounts=(runner.Mount(build.variant_src(variant), paths.SRC, read_only=False),
+                paths.steps_mount(layout.root),
+                runner.Mount(build.variant_dir(variant), paths.BUILD, read_only=False), *extra),
         docker_host=build.distro.docker_host, network=network,
     )
 
@@ -116,7 +116,7 @@ def configure(build: Build, variant: Variant) -> dict:
     args = build.configure_args(variant)
     image_tag = images.built_tag(build.layout, build.distro)
     hardening, lto = build.settings.flags.hardening, build.settings.flags.lto
-    step = _tree_step(build, "configure", variant, ("bash", "/pb/steps/configure.sh", *args), image_tag,
+    step = _tree_step(build, "configure", variant, ("bash", paths.script(paths.STEPS, "configure.sh"), *args), image_tag,
                       environment={"PB_HARDENING": hardening, "PB_LTO": lto})
     runner.run(step)
     log_text = step.log.read_text(errors="replace")
@@ -143,12 +143,12 @@ def compile_(build: Build, variant: Variant) -> dict:
     jobs = build.settings.jobs or docker_env.cpu_count(engine)
     settings = build.settings.ccache
     step = _tree_step(
-        build, "compile", variant, ("bash", "/pb/steps/compile.sh"), images.built_tag(layout, build.distro),
-        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": "/ccache", "CCACHE_MAXSIZE": settings.max_size,
+        build, "compile", variant, ("bash", paths.script(paths.STEPS, "compile.sh")), images.built_tag(layout, build.distro),
+        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": paths.CCACHE, "CCACHE_MAXSIZE": settings.max_size,
                      "PB_CLEAN_FIRST": "1" if interrupted else "", "PB_LTO": build.settings.flags.lto,
                      **({"CCACHE_REMOTE_STORAGE": settings.remote_storage} if settings.remote_storage else {}),
                      **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
-        extra=(runner.Mount(ccache, "/ccache", read_only=False, volume=layout.ccache_volume(build.distro)),),
+        extra=(runner.Mount(ccache, paths.CCACHE, read_only=False, volume=layout.ccache_volume(build.distro)),),
         # a shared cache is reached over the network (the host's: a server on its loopback works too);
         # otherwise the compile is hermetic
         network="host" if settings.remote_storage else "none")

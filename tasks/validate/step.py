@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from tasks.engine import docker_env, runner
+from tasks.engine import docker_env, paths, runner
 from tasks.errors import UserError
 from tasks.files import read_json, remove_tree, write_json_atomic
 from tasks.model.plan import Build
@@ -37,12 +37,12 @@ def validate(build: Build) -> dict:
         # lintian from the build image (it is a build dependency): no apt run, no network, as the user
         lintian = runner.Step(
             name=f"lintian:{build.key}", image=image_record["tag"], log=layout.logs / f"lintian-{build.key}.log",
-            project_id=layout.project_id, command=("bash", "/pb/validate/lintian.sh",
+            project_id=layout.project_id, command=("bash", paths.script(paths.VALIDATE, "lintian.sh"),
                                                    *(p.name for p in build.deb_files())),
             environment={"PB_LINTIAN_SUPPRESS": ",".join(lintian_suppressed(build))},
-            mounts=(runner.Mount(build.dist_dir, "/debs"),
-                    runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
-                    runner.Mount(work, "/out", read_only=False)),
+            mounts=(runner.Mount(build.dist_dir, paths.DEBS),
+                    paths.validate_mount(layout.root),
+                    runner.Mount(work, paths.OUT, read_only=False)),
             docker_host=build.distro.docker_host,
         )
         install = runner.Step(
@@ -51,16 +51,16 @@ def validate(build: Build) -> dict:
             # test_sys's sys.remote_exec (3.14+) attaches to a process with ptrace, which Docker's default
             # profile withholds: the throwaway install container gets it, so the smoke subset runs whole
             capabilities=("SYS_PTRACE",),
-            command=("bash", "/pb/validate/validate.sh", *debs),
+            command=("bash", paths.script(paths.VALIDATE, "validate.sh"), *debs),
             environment={"PB_PREFIX": build.prefix, "PB_MM": build.version.major_minor,
                          "PB_PKG_MAIN": build.package_main,
                          "PB_PKG_FT": build.package_ft if build.settings.free_threaded else "",
                          "PB_MODULES": ",".join(modules_for(build)), "PB_OWNER": docker_env.user_spec(),
                          "PB_SMOKE_TESTS": " ".join(build.smoke_modules),
                          "PB_ALLOW_EXPIRED_RELEASE": "1" if build.distro.allow_expired_release else ""},
-            mounts=(runner.Mount(build.dist_dir, "/debs"),
-                    runner.Mount(layout.root / "docker" / "validate", "/pb/validate"),
-                    runner.Mount(work, "/out", read_only=False)),
+            mounts=(runner.Mount(build.dist_dir, paths.DEBS),
+                    paths.validate_mount(layout.root),
+                    runner.Mount(work, paths.OUT, read_only=False)),
             docker_host=build.distro.docker_host,
         )
         # lintian is one busy core; the install check mostly waits on apt and the tests: they overlap well
