@@ -71,6 +71,7 @@ def user_errors(action):
                 raise  # any other OSError is a bug: doit shows its traceback
             where = f" {error.filename}" if error.filename else ""
             return UserFailure(f"cannot write or read{where}: {error.strerror or error}; "
-                               "check free space and permissions of cache/ and dist/ (directories), then run doit again")
+                               "check free space and permissions of cache/ and dist/ (directories), "
+                               "then run doit again")
 
     return wrapper

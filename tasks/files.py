@@ -23,6 +23,37 @@ def write_json_atomic(path: Path, data: dict) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+class Targets:
+    """A step's targets, the one way every step handles them: removed when the step starts, written by it
+    last (`write`), and removed again if the step fails or is interrupted before it is done. So no step
+    ever leaves a target that doit would take for finished.
+
+        with Targets(stamp) as targets:
+            ...work...
+            targets.write(stamp, record)
+    """
+
+    def __init__(self, *paths: Path):
+        self.paths = paths
+
+    def __enter__(self) -> Targets:
+        self._remove()
+        return self
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        if kind is not None:
+            self._remove()
+
+    def write(self, path: Path, record: dict) -> None:
+        if path not in self.paths:
+            raise ValueError(f"{path} is not one of this step's targets")
+        write_json_atomic(path, record)
+
+    def _remove(self) -> None:
+        for path in self.paths:
+            path.unlink(missing_ok=True)
+
+
 def read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())

@@ -8,7 +8,8 @@ import zipfile
 FILES = {
     "pbdemo/__init__.py": "VALUE = 42\n",
     "pbdemo-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: pbdemo\nVersion: 1.0\n",
-    "pbdemo-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: python-builder\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    "pbdemo-1.0.dist-info/WHEEL": ("Wheel-Version: 1.0\nGenerator: python-builder\nRoot-Is-Purelib: true\n"
+                                   "Tag: py3-none-any\n"),
 }
 
 

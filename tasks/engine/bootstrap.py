@@ -102,7 +102,8 @@ def _import(engine, distro: Distro, rootfs_tar: Path, recipe: Path, tag: str) ->
         archive.add(recipe, arcname="Dockerfile")
         archive.add(rootfs_tar, arcname="rootfs.tar")
     with open(context, "rb") as data:
-        for line in engine.api.build(fileobj=data, custom_context=True, tag=tag, buildargs={"CODENAME": distro.codename},
+        args = {"CODENAME": distro.codename}
+        for line in engine.api.build(fileobj=data, custom_context=True, tag=tag, buildargs=args,
                                      platform=f"linux/{distro.arch}", rm=True, forcerm=True, decode=True):
             if "error" in line:
                 raise UserError(f"importing the bootstrapped {distro.codename}/{distro.arch} root file system "

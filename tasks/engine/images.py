@@ -14,7 +14,7 @@ from tasks import faults
 from tasks.build.flags import build_deps
 from tasks.engine import bootstrap, docker_env, emulation
 from tasks.errors import UserError
-from tasks.files import read_json, write_json_atomic
+from tasks.files import Targets, read_json
 from tasks.model.config import Distro, Settings
 from tasks.model.plan import Layout
 
@@ -114,40 +114,40 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
 
     import docker
 
-    stamp.unlink(missing_ok=True)
-    distro = recipe_.distro
-    engine = docker_env.client(distro.docker_host)
-    try:
-        local = engine.api.base_url.startswith("http+docker://localhost")  # a unix socket on this machine
-        mode = emulation.check(distro.name, distro.arch, engine.info().get("Architecture", ""), local)
-        if mode == "emulated":
-            print(f"image:{distro.name}: {distro.arch} containers run under QEMU emulation on this host "
-                  "(slow: see README, Build farm)", file=sys.stderr)
-        base = base_image(engine, distro, layout)
-        args = dict(recipe_.buildargs, BASE_IMAGE=base)
-        image_id = None
-        log_path = layout.logs / f"image-{recipe_.distro.name}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "w") as log:
-            for line in engine.api.build(
-                fileobj=io.BytesIO(recipe_.context()), custom_context=True, tag=recipe_.tag, buildargs=args,
-                labels={docker_env.LABEL_PROJECT: recipe_.project_id, docker_env.LABEL_RECIPE: recipe_.digest},
-                rm=True, forcerm=True, decode=True, network_mode="host", platform=f"linux/{recipe_.distro.arch}",
-            ):
-                if "stream" in line:
-                    sys.stdout.write(line["stream"])
-                    log.write(line["stream"])
-                if "error" in line:
-                    log.write(line["error"] + "\n")
-                    raise UserError(f"image:{recipe_.distro.name}: building the image failed: "
-                                    f"{' '.join(line['error'].split())[:300]}; full log: {log_path}")
-                if "aux" in line and "ID" in line["aux"]:
-                    image_id = line["aux"]["ID"]
-    except (docker.errors.DockerException, requests.RequestException) as error:
-        raise docker_env.docker_error(f"building image:{recipe_.distro.name}", error) from error
-    record = {"tag": recipe_.tag, "recipe": recipe_.digest, "base": base, "distro": recipe_.distro.name,
-              "execution": mode, "engine_arch": emulation.debian_arch(engine.info().get("Architecture", ""))}
-    faults.hold("image")  # tests only: see tasks/faults.py
-    write_json_atomic(stamp, record)
-    print(f"image {recipe_.tag} ({image_id}) from {base}", file=sys.stderr)
-    return record
+    with Targets(stamp) as targets:
+        distro = recipe_.distro
+        engine = docker_env.client(distro.docker_host)
+        try:
+            local = engine.api.base_url.startswith("http+docker://localhost")  # a unix socket on this machine
+            mode = emulation.check(distro.name, distro.arch, engine.info().get("Architecture", ""), local)
+            if mode == "emulated":
+                print(f"image:{distro.name}: {distro.arch} containers run under QEMU emulation on this host "
+                      "(slow: see README, Build farm)", file=sys.stderr)
+            base = base_image(engine, distro, layout)
+            args = dict(recipe_.buildargs, BASE_IMAGE=base)
+            image_id = None
+            log_path = layout.logs / f"image-{recipe_.distro.name}.log"
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "w") as log:
+                for line in engine.api.build(
+                    fileobj=io.BytesIO(recipe_.context()), custom_context=True, tag=recipe_.tag, buildargs=args,
+                    labels={docker_env.LABEL_PROJECT: recipe_.project_id, docker_env.LABEL_RECIPE: recipe_.digest},
+                    rm=True, forcerm=True, decode=True, network_mode="host", platform=f"linux/{recipe_.distro.arch}",
+                ):
+                    if "stream" in line:
+                        sys.stdout.write(line["stream"])
+                        log.write(line["stream"])
+                    if "error" in line:
+                        log.write(line["error"] + "\n")
+                        raise UserError(f"image:{recipe_.distro.name}: building the image failed: "
+                                        f"{' '.join(line['error'].split())[:300]}; full log: {log_path}")
+                    if "aux" in line and "ID" in line["aux"]:
+                        image_id = line["aux"]["ID"]
+        except (docker.errors.DockerException, requests.RequestException) as error:
+            raise docker_env.docker_error(f"building image:{recipe_.distro.name}", error) from error
+        record = {"tag": recipe_.tag, "recipe": recipe_.digest, "base": base, "distro": recipe_.distro.name,
+                  "execution": mode, "engine_arch": emulation.debian_arch(engine.info().get("Architecture", ""))}
+        faults.hold("image")  # tests only: see tasks/faults.py
+        targets.write(stamp, record)
+        print(f"image {recipe_.tag} ({image_id}) from {base}", file=sys.stderr)
+        return record

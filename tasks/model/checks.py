@@ -103,9 +103,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_CONFIG_SIZE + 1)
     except OSError as error:
-        raise UserError(f"{path}: cannot read the config file ({error.strerror or error}); check its permissions") from error
+        raise UserError(f"{path}: cannot read the config file ({error.strerror or error}); "
+                        "check its permissions") from error
     if len(raw) > MAX_CONFIG_SIZE:
-        raise UserError(f"{path}: larger than {MAX_CONFIG_SIZE} bytes, not a config file; point CONFIG= at a config.toml")
+        raise UserError(f"{path}: larger than {MAX_CONFIG_SIZE} bytes, not a config file; "
+                        "point CONFIG= at a config.toml")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

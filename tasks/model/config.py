@@ -25,7 +25,8 @@ FLAG_PATTERN = re.compile(r"^--?[A-Za-z0-9][A-Za-z0-9_+=,./:@%-]*$|^[A-Z][A-Z0-9
 PACKAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 DISTRO_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 # Docker's image reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest].
-_IMAGE_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]{1,5})?/)?"
+_IMAGE_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_IMAGE_DOMAIN = rf"(?:{_IMAGE_LABEL}(?:\.{_IMAGE_LABEL})*(?::[0-9]{{1,5}})?/)?"
 _IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 IMAGE_PATTERN = re.compile(rf"^{_IMAGE_DOMAIN}{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*"
                            r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$", re.ASCII)
@@ -251,7 +252,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
         raise UserError("build.distros: empty; list at least one distro entry")
     selected = tuple(known_distro(all_distros, n, "build.distros") for n in distro_names)
 
-    jobs = bounded(typed(build, "jobs", int, "build", 0), 0, MAX_JOBS, "build.jobs", "0 (all cores) or a number of jobs")
+    jobs = bounded(typed(build, "jobs", int, "build", 0), 0, MAX_JOBS, "build.jobs",
+                   "0 (all cores) or a number of jobs")
     order = typed(sources, "order", list, "sources", list(SOURCE_KINDS))
     for kind in order:
         if kind not in SOURCE_KINDS:

@@ -127,7 +127,8 @@ def install_step(build: Build, image: str, variant: Variant) -> Step:
               Mount(pkg_dir(build), paths.PKG, read_only=False))
     return Step(name=f"package:{build.key}:install-{variant}", image=image,
                 log=layout.logs / f"package-install-{variant}-{build.key}.log",
-                project_id=layout.project_id, mounts=mounts, command=("bash", paths.script(paths.STEPS, "install.sh"), variant.name),
+                project_id=layout.project_id, mounts=mounts,
+                command=("bash", paths.script(paths.STEPS, "install.sh"), variant.name),
                 docker_host=build.distro.docker_host)
 
 

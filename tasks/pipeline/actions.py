@@ -20,7 +20,7 @@ from tasks.build.buildlog import (
 )
 from tasks.engine import docker_env, images, paths, runner
 from tasks.errors import UserError, clean_errors, user_errors
-from tasks.files import remove_tree, write_json_atomic
+from tasks.files import Targets, remove_tree
 from tasks.model.plan import Build, Layout
 from tasks.model.variant import Variant
 from tasks.package import manifest, packaging
@@ -105,25 +105,25 @@ def _tree_step(build: Build, step: str, variant: Variant, command: tuple[str, ..
 def configure(build: Build, variant: Variant) -> dict:
     started = time.monotonic()
     stamp = build.configured_stamp(variant)
-    stamp.unlink(missing_ok=True)
-    build.compiled_stamp(variant).unlink(missing_ok=True)
-    tree, src = build.variant_dir(variant), build.variant_src(variant)
-    remove_tree(tree)  # a fresh tree: stale objects from other flags must never be reused
-    remove_tree(src)
-    tree.mkdir(parents=True)
-    build.compiling_marker(variant).unlink(missing_ok=True)  # a fresh tree has nothing half-written
-    shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
-    args = build.configure_args(variant)
-    image_tag = images.built_tag(build.layout, build.distro)
-    hardening, lto = build.settings.flags.hardening, build.settings.flags.lto
-    step = _tree_step(build, "configure", variant, ("bash", paths.script(paths.STEPS, "configure.sh"), *args), image_tag,
-                      environment={"PB_HARDENING": hardening, "PB_LTO": lto})
-    runner.run(step)
-    log_text = step.log.read_text(errors="replace")
-    record = _timed({"args": list(args), "image": image_tag, "hardening": hardening, "lto": lto,
-                     "flags": configured_flags(log_text), **lto_flags(log_text)}, started)
-    write_json_atomic(stamp, _finished(record))
-    return record
+    with Targets(stamp, build.compiled_stamp(variant)) as targets:
+        tree, src = build.variant_dir(variant), build.variant_src(variant)
+        remove_tree(tree)  # a fresh tree: stale objects from other flags must never be reused
+        remove_tree(src)
+        tree.mkdir(parents=True)
+        build.compiling_marker(variant).unlink(missing_ok=True)  # a fresh tree has nothing half-written
+        shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
+        args = build.configure_args(variant)
+        image_tag = images.built_tag(build.layout, build.distro)
+        hardening, lto = build.settings.flags.hardening, build.settings.flags.lto
+        command = ("bash", paths.script(paths.STEPS, "configure.sh"), *args)
+        step = _tree_step(build, "configure", variant, command, image_tag,
+                          environment={"PB_HARDENING": hardening, "PB_LTO": lto})
+        runner.run(step)
+        log_text = step.log.read_text(errors="replace")
+        record = _timed({"args": list(args), "image": image_tag, "hardening": hardening, "lto": lto,
+                         "flags": configured_flags(log_text), **lto_flags(log_text)}, started)
+        targets.write(stamp, _finished(record))
+        return record
 
 
 @user_errors
@@ -131,51 +131,52 @@ def compile_(build: Build, variant: Variant) -> dict:
     started = time.monotonic()
     layout = build.layout
     stamp = build.compiled_stamp(variant)
-    stamp.unlink(missing_ok=True)
-    ccache = layout.ccache_dir(build.distro)
-    ccache.mkdir(parents=True, exist_ok=True)
-    # A compile that was killed may have left half-written objects with fresh mtimes, which make would
-    # trust: if the marker of an unfinished compile is there, start from `make clean` (ccache refills fast).
-    marker = build.compiling_marker(variant)
-    interrupted = marker.exists()
-    marker.touch()
-    engine = docker_env.client(build.distro.docker_host)
-    jobs = build.settings.jobs or docker_env.cpu_count(engine)
-    settings = build.settings.ccache
-    step = _tree_step(
-        build, "compile", variant, ("bash", paths.script(paths.STEPS, "compile.sh")), images.built_tag(layout, build.distro),
-        environment={"PB_JOBS": str(jobs), "CCACHE_DIR": paths.CCACHE, "CCACHE_MAXSIZE": settings.max_size,
-                     "PB_CLEAN_FIRST": "1" if interrupted else "", "PB_LTO": build.settings.flags.lto,
-                     **({"CCACHE_REMOTE_STORAGE": settings.remote_storage} if settings.remote_storage else {}),
-                     **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
-        extra=(runner.Mount(ccache, paths.CCACHE, read_only=False, volume=layout.ccache_volume(build.distro)),),
-        # a shared cache is reached over the network (the host's: a server on its loopback works too);
-        # otherwise the compile is hermetic
-        network="host" if settings.remote_storage else "none")
-    runner.run(step, engine)
-    log = step.log
-    log_text = log.read_text(errors="replace")
-    record: dict = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text),
-                    "phases": phases(log_text)}
-    profile = build.profile_stamp(variant)
-    if profile is not None:
-        if not profile.exists():
-            raise UserError(f"{step.name}: the PGO training run left no profile data ({profile.name}); "
-                            f"see the log {log}")
-        record["profile_data_files"] = sum(1 for _ in build.variant_dir(variant).rglob("*.gcda"))
-    if record["ccache"].get("hit_rate") is not None:
-        remote = record["ccache"].get("remote")
-        shared = (f"; remote storage: {remote.get('hits', 0)} hits, {remote.get('misses', 0)} misses"
-                  if remote else "")
-        print(f"ccache: {record['ccache']['hits']} hits, {record['ccache']['misses']} misses "
-              f"({record['ccache']['hit_rate']:.0%}){shared}", file=sys.stderr)
-    if len(record["phases"]) > 1:
-        print("make: " + ", ".join(f"{name} {seconds} s" for name, seconds in record["phases"].items()),
-              file=sys.stderr)
-    record = _timed(record, started)
-    write_json_atomic(stamp, _finished(record))
-    marker.unlink()
-    return record
+    with Targets(stamp) as targets:
+        ccache = layout.ccache_dir(build.distro)
+        ccache.mkdir(parents=True, exist_ok=True)
+        # A compile that was killed may have left half-written objects with fresh mtimes, which make would
+        # trust: if the marker of an unfinished compile is there, start from `make clean` (ccache refills fast).
+        marker = build.compiling_marker(variant)
+        interrupted = marker.exists()
+        marker.touch()
+        engine = docker_env.client(build.distro.docker_host)
+        jobs = build.settings.jobs or docker_env.cpu_count(engine)
+        settings = build.settings.ccache
+        step = _tree_step(
+            build, "compile", variant, ("bash", paths.script(paths.STEPS, "compile.sh")),
+            images.built_tag(layout, build.distro),
+            environment={"PB_JOBS": str(jobs), "CCACHE_DIR": paths.CCACHE, "CCACHE_MAXSIZE": settings.max_size,
+                         "PB_CLEAN_FIRST": "1" if interrupted else "", "PB_LTO": build.settings.flags.lto,
+                         **({"CCACHE_REMOTE_STORAGE": settings.remote_storage} if settings.remote_storage else {}),
+                         **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
+            extra=(runner.Mount(ccache, paths.CCACHE, read_only=False, volume=layout.ccache_volume(build.distro)),),
+            # a shared cache is reached over the network (the host's: a server on its loopback works too);
+            # otherwise the compile is hermetic
+            network="host" if settings.remote_storage else "none")
+        runner.run(step, engine)
+        log = step.log
+        log_text = log.read_text(errors="replace")
+        record: dict = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text),
+                        "phases": phases(log_text)}
+        profile = build.profile_stamp(variant)
+        if profile is not None:
+            if not profile.exists():
+                raise UserError(f"{step.name}: the PGO training run left no profile data ({profile.name}); "
+                                f"see the log {log}")
+            record["profile_data_files"] = sum(1 for _ in build.variant_dir(variant).rglob("*.gcda"))
+        if record["ccache"].get("hit_rate") is not None:
+            remote = record["ccache"].get("remote")
+            shared = (f"; remote storage: {remote.get('hits', 0)} hits, {remote.get('misses', 0)} misses"
+                      if remote else "")
+            print(f"ccache: {record['ccache']['hits']} hits, {record['ccache']['misses']} misses "
+                  f"({record['ccache']['hit_rate']:.0%}){shared}", file=sys.stderr)
+        if len(record["phases"]) > 1:
+            print("make: " + ", ".join(f"{name} {seconds} s" for name, seconds in record["phases"].items()),
+                  file=sys.stderr)
+        record = _timed(record, started)
+        targets.write(stamp, _finished(record))
+        marker.unlink()
+        return record
 
 
 # --- package ----------------------------------------------------------------------------------
@@ -186,11 +187,11 @@ def package(build: Build) -> dict:
     started = time.monotonic()
     engine = docker_env.client(build.distro.docker_host)
     image_tag = images.built_tag(build.layout, build.distro)
-    build.manifest.unlink(missing_ok=True)
-    summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine), runner.run_side_by_side)
-    summary = _timed(summary, started)
-    write_json_atomic(build.manifest, manifest.build_manifest(build, engine, image_tag, summary))
-    return summary
+    with Targets(build.manifest) as targets:
+        summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine), runner.run_side_by_side)
+        summary = _timed(summary, started)
+        targets.write(build.manifest, manifest.build_manifest(build, engine, image_tag, summary))
+        return summary
 
 
 @user_errors

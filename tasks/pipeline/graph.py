@@ -3,8 +3,9 @@
 Dataflow (one arrow per task family; targets are stamps under cache/, .debs under dist/):
 
   download:<v> -> checksum:<v> -> extract:<v> ─┐
-  image:<distro> ──────────────────────────────┼-> configure:<v>-<d> -> compile:<v>-<d> ──────┐
-                                               └-> configure_ft:<v>-<d> -> compile_ft:<v>-<d> ┴-> package:<v>-<d>
+  image:<d> ───────────────────────────────────┼-> configure:<v>-<d> -> compile:<v>-<d> ────────┐
+                                               └-> configure_ft:<v>-<d> -> compile_ft:<v>-<d> ──┴┐
+  package:<v>-<d> <──────────────────────────────────────────────────────────────────────────────┘
   package:<v>-<d> -> validate:<v>-<d> -> build:<v>-<d>      (pin, repo:<d>: on demand)
 """
 

@@ -61,7 +61,8 @@ def _version(settings: Settings, step: str, text: str) -> Version:
 def _distro(settings: Settings, step: str, name: str, text: str):
     distro = settings.all_distros.get(text)
     if distro is None:
-        raise UserError(f"{step}:{clip(name)}: unknown distro entry {clip(text)!r}; known: {', '.join(sorted(settings.all_distros))}"
+        known = ", ".join(sorted(settings.all_distros))
+        raise UserError(f"{step}:{clip(name)}: unknown distro entry {clip(text)!r}; known: {known}"
                         f" (task names take the form {FORMS[step]})")
     return distro
 

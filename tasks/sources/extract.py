@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tasks import faults
 from tasks.errors import UserError
-from tasks.files import remove_tree, write_json_atomic
+from tasks.files import Targets, remove_tree
 
 
 def _inside(top: str, name: str) -> bool:
@@ -40,23 +40,23 @@ def check_members(archive: tarfile.TarFile, top: str, label: str) -> list[tarfil
 
 def extract(tarball: Path, dest: Path, top: str, stamp: Path) -> None:
     """Extract `tarball` (whose single top folder is `top`) to `dest`; the stamp is written last."""
-    stamp.unlink(missing_ok=True)
-    work = dest.with_name(f".{dest.name}.extracting")
-    remove_tree(work)
-    work.mkdir(parents=True)
-    try:
-        try:
-            with tarfile.open(tarball) as archive:
-                members = check_members(archive, top, tarball.name)
-                if hasattr(tarfile, "data_filter"):
-                    archive.extractall(work, members=members, filter="data")
-                else:  # Python < 3.11.4: our own checks above are the filter
-                    archive.extractall(work, members=members)
-        except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
-            raise UserError(f"{tarball.name}: cannot unpack ({error}); delete it and run doit again") from error
-        remove_tree(dest)
-        os.replace(work / top, dest)
-    finally:
+    with Targets(stamp) as targets:
+        work = dest.with_name(f".{dest.name}.extracting")
         remove_tree(work)
-    faults.hold("extract")  # tests only: see tasks/faults.py
-    write_json_atomic(stamp, {"tarball": tarball.name, "source_dir": str(dest)})
+        work.mkdir(parents=True)
+        try:
+            try:
+                with tarfile.open(tarball) as archive:
+                    members = check_members(archive, top, tarball.name)
+                    if hasattr(tarfile, "data_filter"):
+                        archive.extractall(work, members=members, filter="data")
+                    else:  # Python < 3.11.4: our own checks above are the filter
+                        archive.extractall(work, members=members)
+            except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
+                raise UserError(f"{tarball.name}: cannot unpack ({error}); delete it and run doit again") from error
+            remove_tree(dest)
+            os.replace(work / top, dest)
+        finally:
+            remove_tree(work)
+        faults.hold("extract")  # tests only: see tasks/faults.py
+        targets.write(stamp, {"tarball": tarball.name, "source_dir": str(dest)})

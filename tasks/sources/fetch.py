@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tasks import faults
 from tasks.errors import UserError
-from tasks.files import write_bytes_atomic, write_json_atomic
+from tasks.files import Targets, write_bytes_atomic
 from tasks.model.config import Pin, Settings
 from tasks.model.versions import Version
 from tasks.sources import download, signatures
@@ -229,35 +229,35 @@ def sha256_file(path: Path) -> tuple[str, int]:
 
 def verify(settings: Settings, version: Version, tarball: Path, stamp: Path) -> dict:
     """Check a downloaded tarball against its pin; a mismatch removes it. Writes the stamp last."""
-    stamp.unlink(missing_ok=True)
-    if not tarball.is_file():
-        raise UserError(f"{tarball} is missing; run `doit download:{version}`")
-    digest, size = sha256_file(tarball)
-    pin = settings.pin(version)
-    try:
-        _check(pin, digest, size)
-    except _Mismatch as error:
-        tarball.unlink(missing_ok=True)
-        raise UserError(
-            f"checksum mismatch for {tarball.name}: {error}; the file was removed, "
-            f"run `doit build` again to download it afresh, or correct the pin in config.toml"
-        ) from error
-    hashed = "pinned sha256 and size" if pin and pin.size else ("pinned sha256" if pin else "unpinned")
-    try:
-        outcome = signatures.decide(settings.verification.policy, bundle_path(tarball), digest,
-                                    settings.signer(version), tarball.name)
-    except signatures.SignatureMismatch as error:
-        tarball.unlink(missing_ok=True)  # an untrusted file does not stay where a later step could take it
-        raise UserError(f"{error}; {tarball} was removed") from error
-    record = {
-        "version": str(version),
-        "sha256": digest,
-        "size": size,
-        "hash_check": hashed,
-        "signature": outcome.detail,
-        "signature_verified": outcome.verified,
-        "verified_by": f"{hashed}; {outcome.detail}",
-    }
-    faults.hold("checksum")  # tests only: see tasks/faults.py
-    write_json_atomic(stamp, record)
-    return record
+    with Targets(stamp) as targets:
+        if not tarball.is_file():
+            raise UserError(f"{tarball} is missing; run `doit download:{version}`")
+        digest, size = sha256_file(tarball)
+        pin = settings.pin(version)
+        try:
+            _check(pin, digest, size)
+        except _Mismatch as error:
+            tarball.unlink(missing_ok=True)
+            raise UserError(
+                f"checksum mismatch for {tarball.name}: {error}; the file was removed, "
+                f"run `doit build` again to download it afresh, or correct the pin in config.toml"
+            ) from error
+        hashed = "pinned sha256 and size" if pin and pin.size else ("pinned sha256" if pin else "unpinned")
+        try:
+            outcome = signatures.decide(settings.verification.policy, bundle_path(tarball), digest,
+                                        settings.signer(version), tarball.name)
+        except signatures.SignatureMismatch as error:
+            tarball.unlink(missing_ok=True)  # an untrusted file does not stay where a later step could take it
+            raise UserError(f"{error}; {tarball} was removed") from error
+        record = {
+            "version": str(version),
+            "sha256": digest,
+            "size": size,
+            "hash_check": hashed,
+            "signature": outcome.detail,
+            "signature_verified": outcome.verified,
+            "verified_by": f"{hashed}; {outcome.detail}",
+        }
+        faults.hold("checksum")  # tests only: see tasks/faults.py
+        targets.write(stamp, record)
+        return record
