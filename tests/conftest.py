@@ -44,3 +44,15 @@ def send_body(handler, body: bytes) -> None:
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+@pytest.fixture
+def fake_docker(monkeypatch):
+    """The one way unit tests fake Docker: docker_env.client returns what the test chooses (see
+    tests/fake_docker.py); by default a FakeEngine per call."""
+    from tasks.engine import docker_env
+    from tests.fake_docker import Engines
+
+    engines = Engines()
+    monkeypatch.setattr(docker_env, "client", engines.client)
+    return engines

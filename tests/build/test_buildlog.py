@@ -3,6 +3,7 @@
 import pytest
 
 from tasks.build.buildlog import ccache_summary, toolchain
+from tests.fake_docker import FakeEngine
 
 LOG = """\
 python-builder: toolchain gcc: gcc (Debian 14.2.0-19) 14.2.0
@@ -63,48 +64,21 @@ def test_a_container_killed_from_outside_names_docker(tmp_path, daemon_up, words
     from tasks.engine import runner
     from tasks.errors import UserError
 
-    class Engine:
-        def ping(self):
-            if not daemon_up:
-                raise ConnectionError("connection refused")
-            return True
-
     step = runner.Step(name="compile:3.13.15-trixie", image="x", command=("true",), log=tmp_path / "log",
                        project_id="p")
     with pytest.raises(UserError) as caught:
-        runner._killed_from_outside(step, 137, Engine())
+        runner._killed_from_outside(step, 137, FakeEngine(daemon_up=daemon_up))
     assert all(w in str(caught.value) for w in words), str(caught.value)
 
 
-def test_container_removal_retries_with_a_fresh_client_and_reports_failure(monkeypatch, capsys):
-    import docker
-    from tasks.engine import docker_env, runner
+def test_container_removal_retries_with_a_fresh_client_and_reports_failure(fake_docker, capsys):
+    from tasks.engine import runner
 
-    removed = []
-
-    class Container:
-        def __init__(self, ok):
-            self.ok = ok
-
-        def remove(self, force):
-            if not self.ok:
-                raise ConnectionError("broken connection")
-            removed.append(force)
-
-    class Engine:
-        def __init__(self, ok=True, exists=True):
-            self.containers = self
-            self.ok, self.exists = ok, exists
-
-        def get(self, name):
-            if not self.exists:
-                raise docker.errors.NotFound("gone")
-            return Container(self.ok)
-
-    runner._remove_container(Engine(exists=False), "pb-x-compile")  # never created: nothing to do
-    monkeypatch.setattr(docker_env, "client", lambda host=None: Engine(ok=True))
-    runner._remove_container(Engine(ok=False), "pb-x-compile")  # the interrupted connection fails
-    assert removed == [True]
-    monkeypatch.setattr(docker_env, "client", lambda host=None: Engine(ok=False))
-    runner._remove_container(Engine(ok=False), "pb-x-compile")
+    runner._remove_container(FakeEngine(containers_exist=False), "pb-x-compile")  # never created: nothing to do
+    fresh = FakeEngine()
+    fake_docker.use(lambda host: fresh)
+    runner._remove_container(FakeEngine(connected=False), "pb-x-compile")  # the interrupted connection fails
+    assert fresh.removed == [True]
+    fake_docker.use(lambda host: FakeEngine(connected=False))
+    runner._remove_container(FakeEngine(connected=False), "pb-x-compile")
     assert "could not remove container pb-x-compile (broken connection)" in capsys.readouterr().err

@@ -135,12 +135,6 @@ def test_validation_report(project, first_build):
     for module in ("_ssl", "_sqlite3", "_ctypes", "_lzma", "_bz2", "zlib", "readline", "_curses", "_gdbm",
                    "_uuid", "_decimal", "_tkinter", "pyexpat"):
         assert module in report["modules"]["facts_main"] and module in report["modules"]["facts_ft"]
-    # the smoke-tested modules ran and passed on both interpreters, their output kept beside the step's log
-    for name in ("test suite smoke subset (2 modules)", "test suite smoke subset, free-threaded"):
-        assert checks[name]["ok"], (name, checks[name]["detail"])
-    for log in ("smoke-main", "smoke-ft"):
-        text = (project / "cache" / "logs" / f"validate-{KEY}-{log}.log").read_text()
-        assert "Result: SUCCESS" in text and "test_sys" in text and "test_zstd" in text, text[-2000:]
     # trixie ships no python3.14: ours is the only 3.14 (the 3.13.5 build below is checked beside python3.13)
     assert "python3.14" not in report["distro_python"]
     # what the 3.14 line adds, and its free-threaded build's status
@@ -151,10 +145,9 @@ def test_validation_report(project, first_build):
     # lintian: no error or warning, nothing suppressed, and only the overrides the packages explain
     assert not report["lintian"].get("E") and not report["lintian"].get("W"), report["lintian"]
     assert "not checked" not in checks["lintian: no error or warning"]["detail"]
-    # (national-encoding: the shipped test suite's data files in legacy encodings, on purpose)
     assert set(report["lintian"].get("O", {})) <= {"dir-or-file-in-opt", "embedded-library",
                                                    "library-not-linked-against-libc",
-                                                   "shared-library-lacks-prerequisites", "national-encoding"}
+                                                   "shared-library-lacks-prerequisites"}
     assert report["system_libraries"]["pyexpat"]["package"].startswith("libexpat1")
     assert report["versions"]["facts_main"]["expat_version"] == "expat_" + report["system_libraries"]["pyexpat"][
         "version"].split("-")[0].split("+")[0].split("~")[0]

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.model import config as config_mod
 from tasks.model.plan import Layout, builds
 from tasks.model.variant import DEFAULT, FREETHREADED
 from tasks.model.versions import Version
+from tasks.pipeline import overrides
 from tests.e2e.conftest import FIRST_BUILD_ARGS as ARGS
 from tests.e2e.conftest import (
     BackgroundDoit,
@@ -108,7 +108,7 @@ def walk(project, first_build, docker_engine):
 
 
 def targets(project: Path, step: str) -> list[Path]:
-    settings = config_mod.load(project / "config.toml", dict(a.split("=", 1) for a in ARGS[1:]))
+    settings = overrides.load(project / "config.toml", dict(a.split("=", 1) for a in ARGS[1:]))
     layout = Layout.for_root(project)
     build = builds(settings, layout)[0]
     version = Version.parse(VERSION)
@@ -231,7 +231,7 @@ def test_two_runs_at_once_wait_for_each_other(walk, docker_engine):
 def test_ctrl_c_while_two_steps_run_stops_both(walk, docker_engine):
     """doit runs two steps at once by default (thread workers, which doit abandons on Ctrl-C): Ctrl-C while
     both compiles run removes both containers, leaves neither target, and the next run completes both."""
-    settings = config_mod.load(walk / "config.toml", dict(a.split("=", 1) for a in ARGS[1:]))
+    settings = overrides.load(walk / "config.toml", dict(a.split("=", 1) for a in ARGS[1:]))
     build = builds(settings, Layout.for_root(walk))[0]
     names = [TASK["compile"], TASK["compile_ft"]]
     assert run_doit(walk, *names, *ARGS[1:]).returncode == 0  # after the walk: nothing to do

@@ -215,9 +215,8 @@ def test_remote_engines_of_interrupted_tasks(config_data):
     assert graph.remote_engines(settings, ["compile:3.13.15-rpios-trixie", "compile:3.13.5-trixie"]) == set()
 
 
-def interrupted_run(project, monkeypatch, engines):
+def interrupted_run(project, monkeypatch, fake_docker, engines):
     """A reporter whose run was interrupted while compile:3.13.15-trixie ran on a docker_host engine."""
-    from tasks.engine import docker_env
     from tests.pipeline.test_parallel_runs import reporter, task
     text = (project / "config.toml").read_text()
     section = text.index("[distros.trixie]")
@@ -225,24 +224,24 @@ def interrupted_run(project, monkeypatch, engines):
     (project / "config.toml").write_text(text[:arch] + 'docker_host = "tcp://127.0.0.1:2376"\n' + text[arch:])
     monkeypatch.chdir(project)
     monkeypatch.setattr("sys.argv", ["doit", "build", "PYTHON_VERSION=3.13.15", "DISTRO=trixie"])
-    monkeypatch.setattr(docker_env, "client", lambda host=None: engines(host))
+    fake_docker.use(engines)
     report, out = reporter()
     report.execute_task(task("compile:3.13.15-trixie"))
     report.complete_run()  # the worker thread never came back
     return out.getvalue()
 
 
-def test_interrupted_steps_containers_on_a_docker_host_engine_are_removed(project, monkeypatch):
+def test_interrupted_steps_containers_on_a_docker_host_engine_are_removed(project, monkeypatch, fake_docker):
     removed = []
     monkeypatch.setattr(runner, "remove_leftovers",
                         lambda engine, project_id: removed.append((engine, project_id)) or int(engine != "default"))
-    output = interrupted_run(project, monkeypatch, lambda host: host or "default")
+    output = interrupted_run(project, monkeypatch, fake_docker, lambda host: host or "default")
     project_id = Layout.for_root(project).project_id
     assert removed == [("default", project_id), ("tcp://127.0.0.1:2376", project_id)]
     assert "python-builder: removed 1 container(s) of interrupted step(s) on tcp://127.0.0.1:2376" in output
 
 
-def test_an_unreachable_docker_host_engine_is_one_line(project, monkeypatch, capsys):
+def test_an_unreachable_docker_host_engine_is_one_line(project, monkeypatch, capsys, fake_docker):
     from tasks.errors import UserError
     monkeypatch.setattr(runner, "remove_leftovers", lambda engine, project_id: 0)
 
@@ -251,7 +250,7 @@ def test_an_unreachable_docker_host_engine_is_one_line(project, monkeypatch, cap
             raise UserError(f"cannot reach the Docker daemon at {host}")
         return "default"
 
-    interrupted_run(project, monkeypatch, engines)
+    interrupted_run(project, monkeypatch, fake_docker, engines)
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["python-builder: could not remove the interrupted steps' containers on tcp://127.0.0.1:2376 "
                    "(cannot reach the Docker daemon at tcp://127.0.0.1:2376); the next run of those steps there "

@@ -58,39 +58,7 @@ def test_a_remote_engine_is_not_judged_by_this_machine(tmp_path):
 
 # --- base images per architecture (a fake engine: which references are asked for, what gets tagged) ---
 
-
-class _Image:
-    def __init__(self, arch):
-        self.attrs = {"Architecture": arch}
-        self.tags = []
-
-    def tag(self, repository, tag):
-        self.tags.append(f"{repository}:{tag}")
-
-
-class _Images:
-    def __init__(self, present, pullable):
-        self.present, self.pullable, self.pulled = present, pullable, []
-
-    def get(self, ref):
-        import docker
-        if ref not in self.present:
-            raise docker.errors.ImageNotFound(ref)
-        return self.present[ref]
-
-    def pull(self, ref, platform):
-        import docker
-        self.pulled.append((ref, platform))
-        if not self.pullable:
-            raise docker.errors.APIError("no registry")
-        image = _Image(platform.split("/")[1])
-        self.present[ref] = image
-        return image
-
-
-class _Engine:
-    def __init__(self, present, pullable=True):
-        self.images = _Images(present, pullable)
+from tests.fake_docker import FakeEngine, FakeImage  # noqa: E402
 
 
 def _distro(arch):
@@ -102,14 +70,14 @@ def test_an_amd64_base_does_not_stand_in_for_arm64(root):
     from tasks.engine import images
     from tasks.model.plan import Layout
 
-    engine = _Engine({"debian:trixie-slim": _Image("amd64")})
+    engine = FakeEngine({"debian:trixie-slim": FakeImage("amd64")})
     ref = images.base_image(engine, _distro("arm64"), Layout.for_root(root))
     assert engine.images.pulled == [("debian:trixie-slim", "linux/arm64")]
     # pulled for arm64 and tagged per architecture: debian:trixie-slim itself can point at one arch only
     assert ref == "python-builder/base:debian-trixie-arm64"
     assert engine.images.present["debian:trixie-slim"].tags == ["python-builder/base:debian-trixie-arm64"]
     # the amd64 entry still finds its own
-    assert images.base_image(_Engine({"debian:trixie-slim": _Image("amd64")}), _distro("amd64"),
+    assert images.base_image(FakeEngine({"debian:trixie-slim": FakeImage("amd64")}), _distro("amd64"),
                              Layout.for_root(root)) == "debian:trixie-slim"
 
 
@@ -117,8 +85,8 @@ def test_a_bootstrapped_base_of_the_right_arch_is_found_again(root):
     from tasks.engine import images
     from tasks.model.plan import Layout
 
-    engine = _Engine({"debian:trixie-slim": _Image("amd64"),
-                      "python-builder/bootstrap:debian-trixie-arm64": _Image("arm64")}, pullable=False)
+    engine = FakeEngine({"debian:trixie-slim": FakeImage("amd64"),
+                      "python-builder/bootstrap:debian-trixie-arm64": FakeImage("arm64")}, pullable=False)
     assert images.base_image(engine, _distro("arm64"), Layout.for_root(root)) == \
         "python-builder/bootstrap:debian-trixie-arm64"
     assert engine.images.pulled == []

@@ -5,7 +5,7 @@ import io
 
 from doit.task import Stream, Task
 
-from tasks.engine import docker_env, runner
+from tasks.engine import runner
 from tasks.pipeline.reporter import TimingReporter
 
 
@@ -18,8 +18,8 @@ def task(name):
     return Task(name, [(lambda: None, [])])
 
 
-def test_summary_has_each_step_the_total_and_the_wall_time(monkeypatch):
-    monkeypatch.setattr(docker_env, "client", lambda *a: (_ for _ in ()).throw(AssertionError("no Docker call")))
+def test_summary_has_each_step_the_total_and_the_wall_time(fake_docker):
+    fake_docker.forbid()
     report, out = reporter()
     for name in ("configure:x", "compile:x"):
         report.execute_task(task(name))
@@ -30,8 +30,8 @@ def test_summary_has_each_step_the_total_and_the_wall_time(monkeypatch):
     assert all(line.split()[-1] == "ok" for line in lines[:2])
 
 
-def test_summary_gives_each_compile_its_ccache_hit_rate_and_the_run_its_total(monkeypatch):
-    monkeypatch.setattr(docker_env, "client", lambda *a: (_ for _ in ()).throw(AssertionError("no Docker call")))
+def test_summary_gives_each_compile_its_ccache_hit_rate_and_the_run_its_total(fake_docker):
+    fake_docker.forbid()
     report, out = reporter()
     records = {"configure:x": {"seconds": 30.0},
                "compile:x": {"ccache": {"hits": 12, "misses": 257, "hit_rate": 0.045}},
@@ -51,9 +51,9 @@ def test_summary_gives_each_compile_its_ccache_hit_rate_and_the_run_its_total(mo
     assert lines[-1].split(None, 1)[1] == "280/538 hits (52%), remote 200/269"
 
 
-def test_steps_still_running_at_the_end_have_their_containers_removed(monkeypatch):
+def test_steps_still_running_at_the_end_have_their_containers_removed(monkeypatch, fake_docker):
     calls = []
-    monkeypatch.setattr(docker_env, "client", lambda *a: "engine")
+    fake_docker.use(lambda host: "engine")
     monkeypatch.setattr(runner, "remove_leftovers", lambda engine, project: calls.append((engine, project)) or 2)
     report, out = reporter()
     report.execute_task(task("compile:x"))
