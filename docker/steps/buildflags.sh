@@ -36,4 +36,9 @@ pb_buildflags() {
     fi
     export CFLAGS CPPFLAGS LDFLAGS
     echo "python-builder: hardening $mode: CFLAGS=$CFLAGS CPPFLAGS=$CPPFLAGS LDFLAGS=$LDFLAGS"
+    if declare -F pb_fact >/dev/null; then
+        pb_fact hardening CFLAGS "$CFLAGS"
+        pb_fact hardening CPPFLAGS "$CPPFLAGS"
+        pb_fact hardening LDFLAGS "$LDFLAGS"
+    fi
 }

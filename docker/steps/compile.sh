@@ -7,19 +7,29 @@
 #              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE, CCACHE_REMOTE_STORAGE (optional:
 #              a shared cache, e.g. redis://host:6379; ccache reads it from the environment).
 #              PB_BUILD_DIR (default /build, the mounted build tree).
-# Prints "python-builder: phase NAME SECONDS s" for each make run.
+# Facts (facts.sh): compile-facts.jsonl in the build tree, the toolchain's versions and the seconds of
+# each make run (phase build, or training + optimized).
 set -euo pipefail
 # The whole script is one function, read before it runs: editing this file during a build cannot derail it.
 main() {
     # shellcheck source=lto.sh
     . "$(dirname "$0")/lto.sh"
+    # shellcheck source=facts.sh
+    . "$(dirname "$0")/facts.sh"
     cd "${PB_BUILD_DIR:-/build}"
+    export PB_FACTS="$PWD/compile-facts.jsonl"
+    rm -f "$PB_FACTS"
     make_args=(-j"${PB_JOBS:?}")
     if [ -n "${PROFILE_TASK:-}" ]; then
         make_args+=("PROFILE_TASK=${PROFILE_TASK}")
     fi
-    echo "python-builder: toolchain gcc: $(gcc --version | head -n 1)"
-    echo "python-builder: toolchain binutils: $(ld --version | head -n 1)"
+    local gcc_version ld_version
+    gcc_version=$(gcc --version | head -n 1)
+    ld_version=$(ld --version | head -n 1)
+    echo "python-builder: toolchain gcc: ${gcc_version}"
+    echo "python-builder: toolchain binutils: ${ld_version}"
+    pb_fact toolchain gcc "${gcc_version}"
+    pb_fact toolchain binutils "${ld_version}"
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"
         make clean  # in an optimized tree this also drops the PGO stamps and profile data
@@ -34,7 +44,9 @@ main() {
         shift
         echo "python-builder: make $*"
         make "$@"
-        echo "python-builder: phase $name $((SECONDS - started)) s"
+        local seconds=$((SECONDS - started))
+        echo "python-builder: phase $name $seconds s"
+        pb_fact phase "$name" "$seconds"
     }
 
     if [ "${PB_LTO:-cpython}" = parallel ] && grep -q '^all:.*profile-opt' Makefile && pb_has_gcc_lto Makefile; then

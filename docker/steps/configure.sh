@@ -4,8 +4,13 @@
 # Environment: PB_HARDENING (off, dpkg or debian: the compiler and linker flags, see buildflags.sh),
 #              PB_LTO (parallel or cpython: how link-time optimization runs, see lto.sh).
 # Arguments: the configure arguments, passed through unchanged.
+# Facts (facts.sh): /build/configure-facts.jsonl, the hardening flags and the rewritten LTO link flags.
 set -euo pipefail
 here=$(dirname "$0")
+# shellcheck source=facts.sh
+. "$here/facts.sh"
+export PB_FACTS=/build/configure-facts.jsonl
+rm -f "$PB_FACTS"
 # shellcheck source=buildflags.sh
 . "$here/buildflags.sh"
 # shellcheck source=lto.sh

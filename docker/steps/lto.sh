@@ -38,7 +38,12 @@ pb_lto_configure() {
             sed -E -i "/^$var=/{s/ -flto-partition=none( |\$)/\\1/g; s/ -flto( |\$)/ -flto=auto\\1/g}" "$file"
         done
     done
-    echo "python-builder: lto parallel: CONFIGURE_LDFLAGS_NODIST=$(pb_make_var Makefile CONFIGURE_LDFLAGS_NODIST)"
+    local ldflags
+    ldflags=$(pb_make_var Makefile CONFIGURE_LDFLAGS_NODIST)
+    echo "python-builder: lto parallel: CONFIGURE_LDFLAGS_NODIST=${ldflags}"
+    if declare -F pb_fact >/dev/null; then
+        pb_fact lto CONFIGURE_LDFLAGS_NODIST "${ldflags}"
+    fi
 }
 
 # compile step: VAR=value arguments for make that drop every LTO flag (the PGO training build).

@@ -164,6 +164,10 @@ class Build:
         into the source tree (test files, bytecode), and variants must not share those writes."""
         return self.build_dir / f"{variant}.src"
 
+    def step_facts(self, variant: Variant, step: str) -> Path:
+        """The facts a step's script wrote in the build tree (docker/steps/facts.sh): configure, compile."""
+        return self.variant_dir(variant) / f"{step}-facts.jsonl"
+
     def configured_stamp(self, variant: Variant) -> Path:
         return self.build_dir / f"{variant}.configured.json"
 

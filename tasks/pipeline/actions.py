@@ -11,13 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tasks.build.buildlog import (
-    ccache_summary,
-    configured_flags,
-    lto_flags,
-    phases,
-    toolchain,
-)
+from tasks.build import stepfacts
 from tasks.engine import docker_env, images, paths, runner
 from tasks.errors import UserError, clean_errors, user_errors
 from tasks.files import Targets, remove_tree
@@ -119,9 +113,9 @@ def configure(build: Build, variant: Variant) -> dict:
         step = _tree_step(build, "configure", variant, command, image_tag,
                           environment={"PB_HARDENING": hardening, "PB_LTO": lto})
         runner.run(step)
-        log_text = step.log.read_text(errors="replace")
+        facts = stepfacts.read(build.step_facts(variant, "configure"))
         record = _timed({"args": list(args), "image": image_tag, "hardening": hardening, "lto": lto,
-                         "flags": configured_flags(log_text), **lto_flags(log_text)}, started)
+                         "flags": stepfacts.configured_flags(facts), **stepfacts.lto_flags(facts)}, started)
         targets.write(stamp, _finished(record))
         return record
 
@@ -155,9 +149,9 @@ def compile_(build: Build, variant: Variant) -> dict:
             network="host" if settings.remote_storage else "none")
         runner.run(step, engine)
         log = step.log
-        log_text = log.read_text(errors="replace")
-        record: dict = {"jobs": jobs, "ccache": ccache_summary(log_text), "toolchain": toolchain(log_text),
-                        "phases": phases(log_text)}
+        facts = stepfacts.read(build.step_facts(variant, "compile"))
+        record: dict = {"jobs": jobs, "ccache": stepfacts.ccache_summary(log.read_text(errors="replace")),
+                        "toolchain": stepfacts.toolchain(facts), "phases": stepfacts.phases(facts)}
         profile = build.profile_stamp(variant)
         if profile is not None:
             if not profile.exists():

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tasks.build import buildlog
+from tasks.build import stepfacts
 from tasks.errors import UserError
 from tasks.model import config
 from tasks.pipeline import overrides
@@ -96,9 +96,15 @@ def test_hardening_in_config_and_on_the_command_line(config_data):
         load(data)
 
 
-def test_configured_flags_are_read_from_the_configure_log():
-    log = ("python-builder: hardening debian: CFLAGS=-fstack-protector -fcf-protection "
-           "CPPFLAGS=-D_FORTIFY_SOURCE=2 LDFLAGS=-Wl,-z,relro -Wl,-z,now\npython-builder: configure --prefix=/x\n")
-    assert buildlog.configured_flags(log) == {"CFLAGS": "-fstack-protector -fcf-protection",
-                                           "CPPFLAGS": "-D_FORTIFY_SOURCE=2", "LDFLAGS": "-Wl,-z,relro -Wl,-z,now"}
-    assert buildlog.configured_flags("python-builder: configure --prefix=/x\n") == {}
+def test_configured_flags_reach_the_record_through_the_facts_file(fake_dpkg, tmp_path):
+    facts = tmp_path / "configure-facts.jsonl"
+    facts_sh = os.path.join(os.path.dirname(SCRIPT), "facts.sh")
+    subprocess.run(["bash", "-c", f'. "{facts_sh}" && . "{SCRIPT}" && pb_buildflags debian'], check=True,
+                   env={**os.environ, "PATH": f"{fake_dpkg}:{os.environ['PATH']}", "PB_FACTS": str(facts)},
+                   capture_output=True)
+    flags_read = stepfacts.configured_flags(stepfacts.read(facts))
+    assert set(flags_read) == {"CFLAGS", "CPPFLAGS", "LDFLAGS"}
+    assert "-fstack-protector" in flags_read["CFLAGS"].split() and "-O2" not in flags_read["CFLAGS"].split()
+    assert flags_read["CPPFLAGS"] == "-Wdate-time -D_FORTIFY_SOURCE=2"
+    assert flags_read["LDFLAGS"] == "-Wl,-z,relro -Wl,-z,now"
+    assert stepfacts.configured_flags(stepfacts.read(tmp_path / "absent.jsonl")) == {}  # hardening off

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.build import buildlog
+from tasks.build import stepfacts
 from tasks.errors import UserError
 from tasks.model import config
 from tasks.pipeline import overrides
@@ -128,7 +128,8 @@ def test_compile_parallel_lto_trains_without_lto_then_builds_with_it(tmp_path):
         "CONFIGURE_CFLAGS_NODIST=-fno-semantic-interposition -g -std=c11 -fvisibility=hidden "
         "CONFIGURE_LDFLAGS_NODIST=-fno-semantic-interposition -g profile-run-stamp",
         "make -j2 PROFILE_TASK=-m test --pgo -j0"]
-    assert list(buildlog.phases(result.stdout)) == ["training", "optimized"]
+    assert list(stepfacts.phases(stepfacts.read(tmp_path / "build" / "compile-facts.jsonl"))) == [
+        "training", "optimized"]
 
 
 @pytest.mark.parametrize("mode, text", [("cpython", GCC_LTO), ("parallel", "CONFIGURE_LDFLAGS_NODIST= -g\nall: build_all\n")])
@@ -136,7 +137,7 @@ def test_compile_runs_make_once_otherwise(tmp_path, mode, text):
     result, makes = compile_sh(tmp_path, text, PB_LTO=mode)
     assert result.returncode == 0, result.stderr
     assert makes == ["make -j2"]
-    assert list(buildlog.phases(result.stdout)) == ["build"]
+    assert list(stepfacts.phases(stepfacts.read(tmp_path / "build" / "compile-facts.jsonl"))) == ["build"]
 
 
 def test_compile_reports_its_own_ccache_counters_not_the_shared_directory_s(tmp_path):
@@ -171,14 +172,17 @@ def test_lto_in_config_and_on_the_command_line(config_data):
         overrides.apply_overrides(config.parse(config_data), {"LTO": "fast"})
 
 
-def test_configure_and_compile_logs_are_read_into_the_records():
-    configure_log = ("configure: creating Makefile\npython-builder: lto parallel: CONFIGURE_LDFLAGS_NODIST= "
-                     "-fno-semantic-interposition -flto=auto -fuse-linker-plugin -ffat-lto-objects -g\n")
-    assert buildlog.lto_flags(configure_log) == {
+def test_configure_and_compile_facts_are_read_into_the_records(tmp_path):
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text('{"section": "lto", "key": "CONFIGURE_LDFLAGS_NODIST", "value": " -fno-semantic-interposition '
+                     '-flto=auto -fuse-linker-plugin -ffat-lto-objects -g"}\n'
+                     '{"section": "phase", "key": "training", "value": "301"}\n'
+                     '{"section": "phase", "key": "optimized", "value": "402"}\n')
+    read = stepfacts.read(facts)
+    assert stepfacts.lto_flags(read) == {
         "lto_ldflags": "-fno-semantic-interposition -flto=auto -fuse-linker-plugin -ffat-lto-objects -g"}
-    assert buildlog.lto_flags("configure: creating Makefile\n") == {}
-    compile_log = "python-builder: phase training 301 s\nmake: x\npython-builder: phase optimized 402 s\n"
-    assert buildlog.phases(compile_log) == {"training": 301, "optimized": 402}
+    assert stepfacts.lto_flags({}) == {}
+    assert stepfacts.phases(read) == {"training": 301, "optimized": 402}
 
 
 def test_missing_profiles_are_counted_from_gcc_warnings():

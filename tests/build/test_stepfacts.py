@@ -1,8 +1,13 @@
-"""Parsing what the build containers print: ccache statistics and toolchain versions."""
+"""What the build containers report: facts.sh's JSON facts read back, and ccache's statistics."""
+
+import os
+import subprocess
 
 import pytest
 
-from tasks.build.buildlog import ccache_summary, toolchain
+from tasks.build import stepfacts
+from tasks.build.stepfacts import ccache_summary, toolchain
+from tasks.errors import UserError
 from tests.fake_docker import FakeEngine
 
 LOG = """\
@@ -41,9 +46,34 @@ def test_ccache_summary_with_remote_storage():
     assert stats["remote"] == {"hits": 190, "misses": 69, "errors": 0, "hit_rate": round(190 / 259, 3)}
 
 
-def test_toolchain():
-    assert toolchain(LOG) == {"gcc": "gcc (Debian 14.2.0-19) 14.2.0",
-                              "binutils": "GNU ld (GNU Binutils for Debian) 2.44"}
+FACTS_SH = os.path.join(os.path.dirname(__file__), "..", "..", "docker", "steps", "facts.sh")
+
+
+def pb_fact(path, *args):
+    subprocess.run(["bash", "-c", f'. "{FACTS_SH}" && pb_fact "$@"', "-", *args], check=True,
+                   env={**os.environ, "PB_FACTS": str(path)})
+
+
+def test_facts_written_by_the_shell_read_back_whatever_the_value(tmp_path):
+    facts = tmp_path / "compile-facts.jsonl"
+    pb_fact(facts, "toolchain", "gcc", "gcc (Debian 14.2.0-19) 14.2.0")
+    pb_fact(facts, "toolchain", "binutils", "GNU ld (GNU Binutils for Debian) 2.44")
+    pb_fact(facts, "odd", "value", 'a "quoted" \\back\\slash\tand\x01 control')
+    read = stepfacts.read(facts)
+    assert toolchain(read) == {"gcc": "gcc (Debian 14.2.0-19) 14.2.0",
+                               "binutils": "GNU ld (GNU Binutils for Debian) 2.44"}
+    assert read["odd"]["value"] == 'a "quoted" \\back\\slash and control'  # a tab: a blank; \x01: dropped
+
+
+def test_a_step_that_wrote_no_facts_and_a_broken_facts_file(tmp_path):
+    assert stepfacts.read(tmp_path / "absent.jsonl") == {}
+    subprocess.run(["bash", "-c", f'. "{FACTS_SH}" && pb_fact a b c'], check=True,
+                   env={k: v for k, v in os.environ.items() if k != "PB_FACTS"}, cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # PB_FACTS unset: nothing written
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"section": "phase", "key": "build"}\n')
+    with pytest.raises(UserError, match="broken.jsonl:1: not a fact line"):
+        stepfacts.read(broken)
 
 
 def test_fault_hold_is_inert_unless_asked_for(tmp_path, monkeypatch):
