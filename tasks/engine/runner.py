@@ -6,7 +6,7 @@ import contextlib
 import re
 import signal
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +77,24 @@ def remove_leftovers(engine, project_id: str) -> int:
             leftover.remove(force=True)
             removed += 1
     return removed
+
+
+def sweep(root: Path, why: str, say: Callable[[str], None], docker_host: str | None = None) -> None:
+    """Remove a checkout's containers on the default engine, or on `docker_host`, and say what happened in
+    one line (the run guard and the reporter both sweep: after a killed run, after an interrupted one)."""
+    from tasks.model.plan import Layout
+    try:
+        removed = remove_leftovers(docker_env.client(docker_host), Layout.for_root(root).project_id)
+    except Exception as error:  # noqa: BLE001 - no daemon or no engine: the steps will say so themselves
+        reason = " ".join(str(error).split())[:160]
+        if docker_host:
+            print(f"python-builder: could not remove the interrupted steps' containers on {docker_host} "
+                  f"({reason}); the next run of those steps there removes them", file=sys.stderr)
+        else:
+            print(f"python-builder: could not check for leftover containers ({reason})", file=sys.stderr)
+        return
+    if removed:
+        say(f"python-builder: removed {removed} container(s) {why}")
 
 
 @contextlib.contextmanager

@@ -75,13 +75,5 @@ class RunGuard:
 
     def sweep(self, why: str) -> None:
         """Remove this checkout's containers on the default engine (docker_host engines: see the reporter)."""
-        from tasks.engine import docker_env, runner
-        from tasks.model.plan import Layout
-        try:
-            removed = runner.remove_leftovers(docker_env.client(None), Layout.for_root(self.root).project_id)
-        except Exception as error:  # noqa: BLE001 - no daemon: the steps will say so themselves
-            print(f"python-builder: could not check for leftover containers ({' '.join(str(error).split())[:160]})",
-                  file=sys.stderr)
-            return
-        if removed:
-            print(f"python-builder: removed {removed} container(s) {why}", flush=True)
+        from tasks.engine import runner
+        runner.sweep(self.root, why, lambda line: print(line, flush=True))

@@ -39,19 +39,8 @@ class TimingReporter(ConsoleReporter):
 
     def _remove_leftovers(self, why: str = "left by a killed run", docker_host: str | None = None) -> None:
         """Remove this checkout's containers on the default engine, or on `docker_host`."""
-        from tasks.engine import docker_env, runner
-        from tasks.model.plan import Layout
-        try:
-            removed = runner.remove_leftovers(docker_env.client(docker_host), Layout.for_root(Path.cwd()).project_id)
-        except Exception as error:  # noqa: BLE001 - no daemon: the steps will say so themselves
-            if docker_host:
-                print(f"python-builder: could not remove the interrupted steps' containers on {docker_host} "
-                      f"({error}); the next run of those steps there removes them", file=sys.stderr)
-            else:
-                print(f"python-builder: could not check for leftover containers ({error})", file=sys.stderr)
-            return
-        if removed:
-            self.write(f"python-builder: removed {removed} container(s) {why}\n")
+        from tasks.engine import runner
+        runner.sweep(Path.cwd(), why, lambda line: self.write(line + "\n"), docker_host)
 
     def _remove_remote_leftovers(self, task_names: set[str]) -> None:
         """The interrupted steps that ran on a docker_host engine: remove this checkout's containers there too
