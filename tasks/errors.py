@@ -25,6 +25,12 @@ class UserFailure(TaskFailed):
         super().__init__(f"python-builder: error: {line}")
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """A value as an error line quotes it: its repr, or when long, the repr of its start and its length."""
+    text = value if isinstance(value, str) else repr(value)
+    return repr(value) if len(text) <= limit else f"{text[:limit]!r}… ({len(text)} characters)"
+
+
 def clip(text: str, limit: int = 40) -> str:
     """`text` as it is when short, else its start and its length: error lines stay one short line."""
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tasks.errors import UserError
+from tasks.errors import UserError, shown
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -52,8 +52,7 @@ def str_list(table: Mapping[str, Any], key: str, where: str, pattern: re.Pattern
 
 def matching(value: Any, pattern: re.Pattern[str], where: str, what: str) -> str:
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}… ({len(repr(value))} characters)"
-        raise UserError(f"{where}: {shown} is not a valid {what}")
+        raise UserError(f"{where}: {shown(value, 60)} is not a valid {what}")
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tasks.errors import UserError
+from tasks.errors import UserError, shown
 
 # The canonical ASCII form only: no leading zeros, no other digits than 0-9, no sign, no blanks.
 NUMBER = r"(0|[1-9][0-9]{0,3})"
@@ -31,9 +31,8 @@ class Version:
             raise UserError(f"{where}: expected a version string like \"3.13.15\", got {text!r}")
         match = VERSION_PATTERN.fullmatch(text)
         if not match:
-            shown = repr(text) if len(text) <= LONGEST else f"{text[:LONGEST]!r}… ({len(text)} characters)"
             raise UserError(
-                f"{where}: {shown} is not a CPython release version "
+                f"{where}: {shown(text, LONGEST)} is not a CPython release version "
                 "(write it as X.Y.Z or X.Y.Z{a,b,rc}N, e.g. 3.13.15 or 3.15.0rc1)"
             )
         major, minor, micro = (int(match.group(i)) for i in (1, 2, 3))
