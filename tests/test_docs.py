@@ -1,5 +1,6 @@
-"""One place for each config key: the parser's KEYS is the list; config.toml and docs/configuration.md must
-name every key it accepts, and nothing else."""
+"""The docs against the code: config.KEYS is the one list of config keys, and config.toml and
+docs/configuration.md must name every key it accepts, and nothing else; the README lists every command-line
+variable; docs/architecture.md maps every module."""
 
 from __future__ import annotations
 
@@ -63,3 +64,10 @@ def test_readme_lists_every_command_line_variable():
     cells = [line.split("|")[1] for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")]
     listed = {name for cell in cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
     assert listed == set(overrides.CLI_VARIABLES)
+
+
+def test_the_module_map_names_every_module():
+    """docs/architecture.md's module map is the newcomer's way in: every module of tasks/ is in it."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    listed = set(re.findall(r"^\| `(tasks/[\w/]+\.py)` \|", text, re.M))
+    assert listed == {str(p.relative_to(ROOT)) for p in (ROOT / "tasks").rglob("*.py")}
