@@ -164,6 +164,13 @@ class Build:
         into the source tree (test files, bytecode), and variants must not share those writes."""
         return self.build_dir / f"{variant}.src"
 
+    def source_date_epoch(self) -> int:
+        """The release's own date, never the clock: the mtime python.org's tarball gives Include/patchlevel.h
+        (it changes with every release). The changelog entry carries it; so does SOURCE_DATE_EPOCH in the
+        configure and compile containers (gcc's __DATE__ and __TIME__ in sys.version) and in dpkg-deb's
+        clamped file times. Read when a step runs, after extract."""
+        return int((self.layout.source_dir(self.version) / "Include" / "patchlevel.h").stat().st_mtime)
+
     def step_facts(self, variant: Variant, step: str) -> Path:
         """The facts a step's script wrote in the build tree (docker/steps/facts.sh): configure, compile."""
         return self.variant_dir(variant) / f"{step}-facts.jsonl"

@@ -48,6 +48,7 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
         "packages": list(build.packages),
         "prefix": build.prefix,
         "source": read_json(layout.verified_stamp(build.version)),
+        "source_date_epoch": build.source_date_epoch(),  # the release's date: changelog, __DATE__, file times
         "distro": {
             "name": build.distro.name, "codename": build.distro.codename, "display": build.distro.display,
             "arch": build.distro.arch, "execution": image.get("execution"), "base_image": image.get("base"),

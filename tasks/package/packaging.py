@@ -193,8 +193,7 @@ def package(build: Build, image: str, run, side_by_side) -> dict:
         summary["freethreaded"] = {"dropped": result.dropped, "linked": result.linked, "files": result.kept_files}
         print(f"free-threaded tree: {result.dropped} files left to the main package, "
               f"{result.linked} stdlib entries linked, {result.kept_files} files kept")
-    patchlevel = build.layout.source_dir(build.version) / "Include" / "patchlevel.h"
-    render_debian_dir(build, build.layout.root / "debian", work / "src" / "debian", patchlevel.stat().st_mtime)
+    render_debian_dir(build, build.layout.root / "debian", work / "src" / "debian", build.source_date_epoch())
     run(debuild_step(build, image))
     check_architecture(work / "architecture", build)
     produced = outputs(build)

@@ -111,7 +111,8 @@ def configure(build: Build, variant: Variant) -> dict:
         hardening, lto = build.settings.flags.hardening, build.settings.flags.lto
         command = ("bash", paths.script(paths.STEPS, "configure.sh"), *args)
         step = _tree_step(build, "configure", variant, command, image_tag,
-                          environment={"PB_HARDENING": hardening, "PB_LTO": lto})
+                          environment={"PB_HARDENING": hardening, "PB_LTO": lto,
+                                       "SOURCE_DATE_EPOCH": str(build.source_date_epoch())})
         runner.run(step)
         facts = stepfacts.read(build.step_facts(variant, "configure"))
         record = _timed({"args": list(args), "image": image_tag, "hardening": hardening, "lto": lto,
@@ -140,6 +141,7 @@ def compile_(build: Build, variant: Variant) -> dict:
             build, "compile", variant, ("bash", paths.script(paths.STEPS, "compile.sh")),
             images.built_tag(layout, build.distro),
             environment={"PB_JOBS": str(jobs), "CCACHE_DIR": paths.CCACHE, "CCACHE_MAXSIZE": settings.max_size,
+                         "SOURCE_DATE_EPOCH": str(build.source_date_epoch()),
                          "PB_CLEAN_FIRST": "1" if interrupted else "", "PB_LTO": build.settings.flags.lto,
                          **({"CCACHE_REMOTE_STORAGE": settings.remote_storage} if settings.remote_storage else {}),
                          **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
