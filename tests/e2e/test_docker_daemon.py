@@ -88,4 +88,10 @@ def test_daemon_stops_mid_build_then_the_next_run_completes(project, daemon_proj
     name = "opt-python3.14_3.14.4-1+trixie_amd64.deb"
     assert files_and_sizes(daemon_project / "dist" / "trixie" / name) == files_and_sizes(
         project / "dist" / "trixie" / name)
+    # reproducible: another checkout path, another time, a warm compiler cache against the first build's
+    # cold one, a compile killed half-way and resumed: the main package and its debug symbols are the same
+    # bytes (SOURCE_DATE_EPOCH is the release's date; the containers' paths are fixed)
+    for deb in (name, "opt-python3.14-dbgsym_3.14.4-1+trixie_amd64.deb"):
+        ours, first = daemon_project / "dist" / "trixie" / deb, project / "dist" / "trixie" / deb
+        assert ours.read_bytes() == first.read_bytes(), deb
     assert engine.containers.list(all=True, filters={"label": f"io.python-builder.project={project_id}"}) == []
