@@ -225,19 +225,18 @@ MAX_TARBALL_SIZE = 1 << 30  # bytes: CPython's tarballs weigh 20-30 MB
 
 
 
+def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """A top-level table of config.toml, its keys checked against KEYS."""
+    table = table_of(data, name, "config")
+    check_keys(table, KEYS[name], name)
+    return table
+
+
 def parse(data: Mapping[str, Any]) -> Settings:
     """Validate a parsed config.toml into Settings (no command-line variables applied)."""
     check_keys(data, KEYS["config"], "config")
-    build = table_of(data, "build", "config")
-    check_keys(build, KEYS["build"], "build")
-    package = table_of(data, "package", "config")
-    check_keys(package, KEYS["package"], "package")
-    flags = table_of(data, "flags", "config")
-    check_keys(flags, KEYS["flags"], "flags")
-    sources = table_of(data, "sources", "config")
-    check_keys(sources, KEYS["sources"], "sources")
-    build_deps = table_of(data, "build_deps", "config")
-    check_keys(build_deps, KEYS["build_deps"], "build_deps")
+    build, package, flags, sources, build_deps = (_section(data, name) for name in
+                                                  ("build", "package", "flags", "sources", "build_deps"))
     distro_tables = table_of(data, "distros", "config")
     all_distros = {name: _read_distro(name, table) for name, table in distro_tables.items()}
     if not all_distros:

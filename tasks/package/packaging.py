@@ -75,7 +75,7 @@ def template_values(build: Build, date_epoch: float) -> dict[str, str]:
 
 def package_values_for(build: Build, package: str) -> dict[str, str]:
     """Values of one binary package: its interpreter and the stdlib directory it owns."""
-    suffix = "t" if package == build.package_ft else ""
+    suffix = FREETHREADED.abi_suffix if package == build.package_ft else DEFAULT.abi_suffix
     libdir = f"{build.prefix}/lib/python{build.version.major_minor}{suffix}"
     return {"PACKAGE": package, "INTERPRETER": build.interpreter + suffix, "LIBDIR": libdir,
             "LIBDIR_REL": libdir.lstrip("/")}
