@@ -30,6 +30,13 @@ main() {
     echo "python-builder: toolchain binutils: ${ld_version}"
     pb_fact toolchain gcc "${gcc_version}"
     pb_fact toolchain binutils "${ld_version}"
+    local cc cc_version
+    read -r cc _ <<<"$(pb_make_var Makefile CC)"
+    if [ -n "$cc" ] && [ "$cc" != gcc ]; then  # clang-N (toolchain.sh): its version too
+        cc_version=$("$cc" --version | head -n 1)
+        echo "python-builder: toolchain ${cc}: ${cc_version}"
+        pb_fact toolchain "$cc" "${cc_version}"
+    fi
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"
         make clean  # in an optimized tree this also drops the PGO stamps and profile data

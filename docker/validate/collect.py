@@ -66,6 +66,7 @@ def main() -> None:
         "abiflags": sys.abiflags,
         "config_args": sysconfig.get_config_var("CONFIG_ARGS"),
         "cc": sysconfig.get_config_var("CC"),
+        "tail_call": sysconfig.get_config_var("Py_TAIL_CALL_INTERP"),
         "cflags": sysconfig.get_config_var("CFLAGS"),
         "py_cflags_nodist": sysconfig.get_config_var("PY_CFLAGS_NODIST"),
         "ldflags": sysconfig.get_config_var("LDFLAGS"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tasks.build.toolchain import image_packages
 from tasks.model.config import Distro, Settings
 from tasks.model.variant import DEFAULT, FREETHREADED, Variant
 from tasks.model.versions import Version
@@ -29,7 +30,9 @@ def configure_args(settings: Settings, distro: Distro, version: Version, variant
 
 
 def build_deps(settings: Settings, distro: Distro) -> tuple[str, ...]:
-    """Build-image packages for a distro: the common list, minus its drops, plus its additions."""
+    """Build-image packages for a distro: the common list, minus its drops, plus its additions and the
+    configured toolchain's (clang, llvm, bolt)."""
     packages = [p for p in settings.build_deps if p not in distro.drop_build_deps]
     packages += [p for p in distro.add_build_deps if p not in packages]
+    packages += [p for p in image_packages(settings.flags, distro) if p not in packages]
     return tuple(packages)

@@ -50,6 +50,9 @@ HARDENING_MODES = ("off", "dpkg", "debian")
 # balanced partitions on every core and compiles the PGO training build without LTO; "cpython" keeps
 # CPython's own flags (3.13: one partition on one core, in both PGO stages).
 LTO_MODES = ("parallel", "cpython")
+# The compiler of a build (tasks/build/toolchain.py): "gcc", "clang" (the distro's llvm_version) or "clang-N".
+TOOLCHAIN_PATTERN = re.compile(r"^(gcc|clang|clang-[1-9][0-9])$", re.ASCII)
+LLVM_VERSION_PATTERN = re.compile(r"^[1-9][0-9]$", re.ASCII)
 # dpkg-deb compressors the packages may use (Debian's lintian rejects zstd members as a malformed .deb)
 COMPRESSIONS = ("xz", "gzip", "none")
 PROFILE_TASK_PATTERN = re.compile(r"^[A-Za-z0-9 ._=/,:+-]*$")
@@ -71,14 +74,14 @@ KEYS: Mapping[str, frozenset[str]] = MappingProxyType({table: frozenset(keys.spl
     "config": "build package flags sources verification build_deps distros pins ccache",
     "build": "versions distros fast free_threaded jobs allow_unpinned smoke_tests",
     "package": "prefix name_prefix revision maintainer compression fast_compression",
-    "flags": "common optimized fast free_threaded profile_task hardening lto",
+    "flags": "common optimized fast free_threaded profile_task hardening lto toolchain bolt tail_call",
     "sources": "order url_templates mirrors local_dirs timeout",
     "verification": "policy bundle_dirs signers",
     "verification.signers.<line>": "identity issuer",
     "build_deps": "packages",
     "ccache": "max_size remote_storage",
     "distros.<name>": "base_image display codename family arch add_build_deps drop_build_deps add_configure "
-                      "drop_configure docker_host fast allow_expired_release",
+                      "drop_configure docker_host fast allow_expired_release llvm_version",
     "pins.<version>": "sha256 size url",
 }.items()})
 
@@ -136,7 +139,14 @@ def _read_distro(name: str, table: Any) -> Distro:
         docker_host=_docker_host(table, where),
         fast=typed(table, "fast", bool, where, None),
         allow_expired_release=typed(table, "allow_expired_release", bool, where, False),
+        llvm_version=_llvm_version(table, where),
     )
+
+
+def _llvm_version(table: Mapping[str, Any], where: str) -> int | None:
+    text = typed(table, "llvm_version", str, where, None)
+    return None if text is None else int(matching(text, LLVM_VERSION_PATTERN, f"{where}.llvm_version",
+                                                  "LLVM major version (e.g. \"19\")"))
 
 
 def _docker_host(table: Mapping[str, Any], where: str) -> str | None:
@@ -295,6 +305,10 @@ def parse(data: Mapping[str, Any]) -> Settings:
                                    "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
             hardening=one_of(typed(flags, "hardening", str, "flags", "debian"), HARDENING_MODES, "flags.hardening"),
             lto=one_of(typed(flags, "lto", str, "flags", "parallel"), LTO_MODES, "flags.lto"),
+            toolchain=matching(typed(flags, "toolchain", str, "flags", "gcc"), TOOLCHAIN_PATTERN, "flags.toolchain",
+                               "toolchain (gcc, clang or clang-N, e.g. clang-19)"),
+            bolt=typed(flags, "bolt", bool, "flags", False),
+            tail_call=typed(flags, "tail_call", bool, "flags", True),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
                         str_list(sources, "mirrors", "sources", MIRROR_PATTERN, "mirror URL", [])),

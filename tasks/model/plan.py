@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.build.flags import configure_args
+from tasks.build.toolchain import Toolchain, resolve
 from tasks.model.config import SMOKE_SUBSET, Distro, Settings
 
 TEST_MODULES_OFF = "--disable-test-modules"  # FAST builds' flag that drops the test suite
@@ -148,8 +149,14 @@ class Build:
         """The packages ship CPython's test suite: whenever validate runs some of it."""
         return bool(self.smoke_modules)
 
+    @property
+    def toolchain(self) -> Toolchain:
+        """The compiler and its switches for this build (config [flags] toolchain, bolt, tail_call)."""
+        return resolve(self.settings.flags, self.distro, self.version, self.fast)
+
     def configure_args(self, variant: Variant) -> tuple[str, ...]:
-        args = configure_args(self.settings, self.distro, self.version, variant, self.fast)
+        args = self.toolchain.configure_args(configure_args(self.settings, self.distro, self.version, variant,
+                                                            self.fast))
         return tuple(a for a in args if a != TEST_MODULES_OFF) if self.test_suite else args
 
     @property

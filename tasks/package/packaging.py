@@ -16,7 +16,7 @@ from tasks.errors import UserError
 from tasks.files import move_atomic, remove_tree
 from tasks.model.plan import Build
 from tasks.model.variant import DEFAULT, FREETHREADED, Variant
-from tasks.package import tidy
+from tasks.package import compiler_names, tidy
 
 TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
                   "lintian-overrides-tests.in", "postinst.in", "prerm.in")
@@ -183,9 +183,14 @@ def package(build: Build, image: str, run, side_by_side) -> dict:
     side_by_side(*(install_step(build, image, variant) for variant in build.variants))
     for variant in build.variants:
         link_config_static_library(work / "stage" / variant.name, build, variant)
-        tidied = tidy.tidy(work / "stage" / variant.name / build.prefix.strip("/"), build.interpreter)
+        tree = work / "stage" / variant.name / build.prefix.strip("/")
+        tidied = tidy.tidy(tree, build.interpreter)
         print(f"{variant} tree: {tidied.caches_removed} __pycache__ removed, {tidied.scripts_rewritten} "
               f"#! lines set to {build.interpreter}, {tidied.modes_fixed} modes fixed")
+        toolchain = build.toolchain
+        if toolchain.compiler == "clang" and toolchain.llvm is not None:
+            renamed = compiler_names.rewrite_tree(tree, toolchain.llvm)
+            print(f"{variant} tree: sysconfig names gcc instead of {toolchain.cc} in {', '.join(renamed) or 'no file'}")
     summary: dict = {}
     if build.settings.free_threaded:
         result = freethreaded.dedupe(work / "stage" / FREETHREADED.name, work / "stage" / DEFAULT.name,

@@ -108,14 +108,15 @@ def configure(build: Build, variant: Variant) -> dict:
         shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
         args = build.configure_args(variant)
         image_tag = images.built_tag(build.layout, build.distro)
-        hardening, lto = build.settings.flags.hardening, build.settings.flags.lto
+        hardening, lto, toolchain = build.settings.flags.hardening, build.settings.flags.lto, build.toolchain
         command = ("bash", paths.script(paths.STEPS, "configure.sh"), *args)
         step = _tree_step(build, "configure", variant, command, image_tag,
-                          environment={"PB_HARDENING": hardening, "PB_LTO": lto,
+                          environment={"PB_HARDENING": hardening, "PB_LTO": lto, **toolchain.environment(),
                                        "SOURCE_DATE_EPOCH": str(build.source_date_epoch())})
         runner.run(step)
         facts = stepfacts.read(build.step_facts(variant, "configure"))
         record = _timed({"args": list(args), "image": image_tag, "hardening": hardening, "lto": lto,
+                         "toolchain": toolchain.label,
                          "flags": stepfacts.configured_flags(facts), **stepfacts.lto_flags(facts)}, started)
         targets.write(stamp, _finished(record))
         return record

@@ -19,6 +19,7 @@ from tasks.model.config import (
     MAJOR_MINOR_PATTERN,
     MICRO_PATTERN,
     PROFILE_TASK_PATTERN,
+    TOOLCHAIN_PATTERN,
     check_pins,
     known_distro,
     parse,
@@ -32,6 +33,7 @@ CLI_VARIABLES = (
     "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
     "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
     "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK", "LTO", "SMOKE_TESTS",
+    "TOOLCHAIN", "BOLT",
 )
 
 
@@ -109,6 +111,11 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         flag_changes["hardening"] = one_of(variables["HARDENING"], HARDENING_MODES, "HARDENING")
     if "LTO" in variables:
         flag_changes["lto"] = one_of(variables["LTO"], LTO_MODES, "LTO")
+    if "TOOLCHAIN" in variables:
+        flag_changes["toolchain"] = matching(variables["TOOLCHAIN"], TOOLCHAIN_PATTERN, "TOOLCHAIN",
+                                              "toolchain (gcc, clang or clang-N, e.g. clang-19)")
+    if "BOLT" in variables:
+        flag_changes["bolt"] = parse_bool(variables["BOLT"], "BOLT")
     if "PROFILE_TASK" in variables:
         flag_changes["profile_task"] = matching(variables["PROFILE_TASK"], PROFILE_TASK_PATTERN, "PROFILE_TASK",
                                                  "PROFILE_TASK (python arguments, no shell syntax)")

@@ -29,11 +29,11 @@ def missing_from_build_log(text: str) -> list[str]:
 
 
 def optimization_evidence(log_text: str) -> dict[str, int]:
-    """How many compiler lines of the build log used profile data and link-time optimization, and how many
-    files gcc compiled without profile data."""
+    """How many compiler lines of the build log used profile data (gcc's -fprofile-use, clang's
+    -fprofile-instr-use) and link-time optimization, and how many files gcc compiled without profile data."""
     lines = log_text.splitlines()
     evidence = {flag: sum(1 for line in lines if flag in line and line.lstrip().startswith(("gcc", "cc ", "clang")))
-                for flag in ("-fprofile-generate", "-fprofile-use", "-flto")}
+                for flag in ("-fprofile-generate", "-fprofile-use", "-fprofile-instr-use", "-flto")}
     evidence["missing-profile"] = sum(1 for line in lines if "[-Wmissing-profile]" in line)
     return evidence
 

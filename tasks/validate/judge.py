@@ -195,8 +195,12 @@ def _interpreter_checks(label: str, data: dict, build: Build, variant: Variant) 
     checks.append(Check(f"{label}: sysconfig points into the prefix only", not foreign,
                         "no /build, /src, /pkg or /usr/local in users' variables" if not foreign
                         else "; ".join(f"{k}={v}" for k, v in sorted(foreign.items()))[:300]))
-    checks.append(Check(f"{label}: sysconfig CC is the plain compiler", "ccache" not in (data.get("cc") or ""),
-                        str(data.get("cc"))))
+    cc = str(data.get("cc") or "")
+    checks.append(Check(f"{label}: sysconfig CC is the plain compiler", bool(cc) and not any(
+        word in cc for word in ("ccache", "clang")), f"{cc} (users' C extensions build with the distro's gcc)"))
+    if build.toolchain.tail_call:
+        checks.append(Check(f"{label}: the tail-calling interpreter", data.get("tail_call") == 1,
+                            f"Py_TAIL_CALL_INTERP = {data.get('tail_call')}"))
     leaks = sorted(set(LEAKY_FLAGS.findall(str(data.get("cflags")) + " " + str(data.get("ldflags")))))
     checks.append(Check(f"{label}: no LTO/PGO flags for users' builds", not leaks,
                         "none" if not leaks else " ".join(leaks)))
@@ -263,7 +267,8 @@ def judge(facts: dict, build: Build) -> list[Check]:
         evidence = facts.get("build_log_optimizations", {})
         for variant in build.variants:
             found = evidence.get(variant.name, {})
-            for what, flag in (("PGO", "-fprofile-use"), ("LTO", "-flto")):
+            pgo = "-fprofile-instr-use" if build.toolchain.compiler == "clang" else "-fprofile-use"
+            for what, flag in (("PGO", pgo), ("LTO", "-flto")):
                 checks.append(Check(f"{variant} interpreter built with {what}", bool(found.get(flag)),
                                     f"{found.get(flag, 0)} compile/link lines with {flag} in the build log"))
             missing_profiles = found.get("missing-profile", 0)

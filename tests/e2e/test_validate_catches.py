@@ -3,7 +3,10 @@
 
 It is also the suite's smoke-tested 3.14 path: SMOKE_TESTS keeps the test suite in this FAST build and
 validate runs two 3.14-bound modules, test_sys (sys.remote_exec: it needs the ptrace capability the
-install container gets, which Docker's default profile withholds) and test_zstd (the distro's libzstd)."""
+install container gets, which Docker's default profile withholds) and test_zstd (the distro's libzstd).
+
+And it is the suite's clang path (TOOLCHAIN=clang: the distro's clang-19, the tail-calling interpreter): the
+installed sysconfig must name gcc, and a C extension must build in a container that has gcc and no clang."""
 
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ def test_missing_libssl_dev_fails_validation(project):
     config = project / "config.toml"
     config.write_text(config.read_text().replace("\n[pins]", NOSSL + "\n[pins]", 1))
     result = run_doit(project, "build", "PYTHON_VERSION=3.14.4", "DISTRO=trixie-nossl", "FAST_BUILD=true",
-                      "BUILD_NOGIL=false", f"SMOKE_TESTS={','.join(SMOKE_MODULES)}", check=False)
+                      "BUILD_NOGIL=false", f"SMOKE_TESTS={','.join(SMOKE_MODULES)}", "TOOLCHAIN=clang",
+                      check=False)
     assert result.returncode != 0
     errors = [line for line in result.stdout.splitlines() if line.startswith("python-builder: error:")]
     assert len(errors) == 1 and errors[0].startswith("python-builder: error: validate:3.14.4-trixie-nossl")
@@ -54,3 +58,10 @@ def test_missing_libssl_dev_fails_validation(project):
     assert smoke["ok"], smoke["detail"]
     log = (project / "cache" / "logs" / "validate-3.14.4-trixie-nossl-smoke-main.log").read_text()
     assert "Result: SUCCESS" in log and all(module in log for module in SMOKE_MODULES), log[-3000:]
+    # built by clang with the tail-calling interpreter, yet users' builds get gcc
+    assert checks["python3.14: the tail-calling interpreter"]["ok"]
+    assert checks["python3.14: sysconfig CC is the plain compiler"]["detail"].startswith("gcc ")
+    assert checks["a C extension builds with sysconfig's compiler and flags"]["ok"]
+    manifest = json.loads((dist / "opt-python3.14_3.14.4-1+trixie.json").read_text())
+    assert manifest["variants"]["default"]["toolchain"] == "clang-19+tailcall", manifest["variants"]
+    assert manifest["toolchain"]["clang-19"].startswith("Debian clang version 19"), manifest["toolchain"]

@@ -201,8 +201,11 @@ def test_optimization_evidence_counts_compiler_lines():
     log = ("gcc -c -flto -fprofile-use x.c\ngcc -flto -o python\necho -flto\n"
            "/src/Programs/_testembed.c:2591:1: warning: '/build/Programs/_testembed.gcda' profile count data file "
            "not found [-Wmissing-profile]\n")
-    assert optimization_evidence(log) == {"-fprofile-generate": 0, "-fprofile-use": 1, "-flto": 2,
-                                          "missing-profile": 1}
+    assert optimization_evidence(log) == {"-fprofile-generate": 0, "-fprofile-use": 1, "-fprofile-instr-use": 0,
+                                          "-flto": 2, "missing-profile": 1}
+    clang = "clang-19 -c -flto=thin -fprofile-instr-use=code.profclangd x.c\nclang-19 -flto=thin -o python\n"
+    assert optimization_evidence(clang) == {"-fprofile-generate": 0, "-fprofile-use": 0, "-fprofile-instr-use": 1,
+                                            "-flto": 2, "missing-profile": 0}
 
 
 def test_lintian_output_is_counted_per_severity_and_tag():

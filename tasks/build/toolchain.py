@@ -1,0 +1,99 @@
+"""The compiler a build uses, and what it brings: gcc (the distro's default), or the distro's clang with
+ThinLTO, llvm-profdata's PGO and, on 3.14+, the tail-calling interpreter; BOLT is a switch of its own.
+
+  [flags] toolchain, bolt, tail_call  +  the distro's llvm_version  +  the version's line
+      -> Toolchain (one per build)
+      -> build-image packages (clang-N, llvm-N, bolt-N), configure arguments, the configure script's
+         environment (PB_CC, PB_LLVM: docker/steps/toolchain.sh) and the sysconfig rewrite of the
+         installed tree (package/compiler_names.py: users' C extensions build with gcc)
+
+Version gates are data (LINE_GATES), as validate's module tables are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tasks.errors import UserError
+from tasks.model.settings import Distro, Flags
+from tasks.model.versions import Version
+
+# The first CPython line with each feature, and the oldest clang that builds it.
+LINE_GATES = {
+    "tail_call": (3, 14),  # --with-tail-call-interp (needs clang's preserve_none and musttail)
+    "bolt": (3, 12),  # --enable-bolt
+}
+TAIL_CALL_MIN_CLANG = 19
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    compiler: str  # "gcc" or "clang"
+    llvm: int | None  # the LLVM version used (clang's; BOLT's with gcc); None: gcc without BOLT
+    tail_call: bool  # --with-tail-call-interp
+    bolt: bool  # --enable-bolt (optimized builds only)
+
+    @property
+    def cc(self) -> str:
+        """The compiler command the build runs (ccache masquerades as each of them)."""
+        return "gcc" if self.compiler == "gcc" else f"clang-{self.llvm}"
+
+    @property
+    def label(self) -> str:
+        """What the manifest and the bench name it: gcc, clang-19+tailcall+bolt."""
+        return "+".join([self.cc] + (["tailcall"] if self.tail_call else []) + (["bolt"] if self.bolt else []))
+
+    def packages(self) -> tuple[str, ...]:
+        """Build-image packages this toolchain needs beyond build-essential."""
+        if self.llvm is None:
+            return ()
+        llvm = str(self.llvm)
+        names = [f"clang-{llvm}", f"llvm-{llvm}"] if self.compiler == "clang" else []
+        return tuple(names + ([f"bolt-{llvm}"] if self.bolt else []))
+
+    def environment(self) -> dict[str, str]:
+        """The configure script's view of it (docker/steps/toolchain.sh)."""
+        return {"PB_CC": self.cc, "PB_LLVM": "" if self.llvm is None else str(self.llvm)}
+
+    def configure_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
+        """The configure arguments for this toolchain: clang links with ThinLTO; then its own switches."""
+        out = [("--with-lto=thin" if self.compiler == "clang" and a in ("--with-lto", "--with-lto=yes") else a)
+               for a in args]
+        out += [a for a, on in (("--with-tail-call-interp", self.tail_call), ("--enable-bolt", self.bolt))
+                if on and a not in out]
+        return tuple(out)
+
+
+def _since(version: Version, feature: str) -> bool:
+    return (version.major, version.minor) >= LINE_GATES[feature]
+
+
+def resolve(flags: Flags, distro: Distro, version: Version, fast: bool) -> Toolchain:
+    """The toolchain of one build. A setting that does not apply (the tail-calling interpreter before 3.14
+    or on gcc, BOLT in a FAST build) is left out, not an error: the manifest records what was used."""
+    if flags.toolchain == "gcc":
+        llvm = None
+    elif flags.toolchain == "clang":
+        if distro.llvm_version is None:
+            raise UserError(f"toolchain clang: distros.{distro.name} names no llvm_version; set it (e.g. "
+                            f"llvm_version = \"19\") or name one: TOOLCHAIN=clang-19")
+        llvm = distro.llvm_version
+    else:
+        llvm = int(flags.toolchain.split("-", 1)[1])
+    compiler = "gcc" if llvm is None else "clang"
+    bolt = flags.bolt and not fast and _since(version, "bolt")
+    if bolt and llvm is None:
+        if distro.llvm_version is None:
+            raise UserError(f"bolt: distros.{distro.name} names no llvm_version for llvm-bolt; set it "
+                            "(e.g. llvm_version = \"19\") or build without BOLT=true")
+        llvm = distro.llvm_version
+    tail_call = (flags.tail_call and compiler == "clang" and llvm is not None and llvm >= TAIL_CALL_MIN_CLANG
+                 and _since(version, "tail_call"))
+    return Toolchain(compiler=compiler, llvm=llvm, tail_call=tail_call, bolt=bolt)
+
+
+def image_packages(flags: Flags, distro: Distro) -> tuple[str, ...]:
+    """What a distro's build image needs for the configured toolchain, whatever the version (BOLT's package
+    whenever bolt is on: the image is shared by FAST and optimized builds)."""
+    newest = Version(3, 99, 0)
+    return resolve(flags, distro, newest, fast=False).packages()

@@ -1,0 +1,94 @@
+"""The toolchain choice: what each setting gives a build's image, configure arguments and environment."""
+
+import copy
+
+import pytest
+
+from tasks.build.flags import build_deps
+from tasks.errors import UserError
+from tasks.model import config
+from tasks.model.plan import Build, Layout
+from tasks.model.variant import DEFAULT
+from tasks.model.versions import Version
+from tasks.pipeline import overrides
+
+
+def build_for(config_data, root, version="3.14.7", distro="trixie", **variables):
+    settings = overrides.apply_overrides(config.parse(config_data),
+                                         {"DISTRO": distro, "PYTHON_VERSION": version, **variables})
+    return Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(root))
+
+
+def test_gcc_is_the_default_and_changes_nothing(config_data, root):
+    build = build_for(config_data, root)
+    assert build.toolchain.label == "gcc"
+    assert build.toolchain.environment() == {"PB_CC": "gcc", "PB_LLVM": ""}
+    args = build.configure_args(DEFAULT)
+    assert "--with-lto" in args and "--with-tail-call-interp" not in args and "--enable-bolt" not in args
+    assert not any(p.startswith(("clang", "llvm", "bolt")) for p in build_deps(build.settings, build.distro))
+
+
+def test_the_distros_clang_brings_thin_lto_and_the_tail_calling_interpreter(config_data, root):
+    build = build_for(config_data, root, TOOLCHAIN="clang")
+    assert build.toolchain.label == "clang-19+tailcall"
+    assert build.toolchain.environment() == {"PB_CC": "clang-19", "PB_LLVM": "19"}
+    args = build.configure_args(DEFAULT)
+    assert "--with-lto=thin" in args and "--with-lto" not in args
+    assert args[-1] == "--with-tail-call-interp"
+    deps = build_deps(build.settings, build.distro)
+    assert deps[-2:] == ("clang-19", "llvm-19")
+
+
+def test_3_13_has_no_tail_calling_interpreter(config_data, root):
+    build = build_for(config_data, root, version="3.13.15", TOOLCHAIN="clang-19")
+    assert build.toolchain.label == "clang-19"
+    assert "--with-tail-call-interp" not in build.configure_args(DEFAULT)
+
+
+def test_an_older_clang_cannot_build_it(config_data, root):
+    data = copy.deepcopy(config_data)
+    data["distros"]["noble"]["llvm_version"] = "18"
+    build = build_for(data, root, distro="noble", TOOLCHAIN="clang")
+    assert build.toolchain.label == "clang-18"
+
+
+def test_tail_call_can_be_turned_off(config_data, root):
+    data = copy.deepcopy(config_data)
+    data["flags"]["tail_call"] = False
+    assert build_for(data, root, TOOLCHAIN="clang").toolchain.label == "clang-19"
+
+
+@pytest.mark.parametrize("toolchain, expected", [("gcc", "gcc+bolt"), ("clang", "clang-19+tailcall+bolt")])
+def test_bolt_applies_to_optimized_builds_of_any_toolchain(config_data, root, toolchain, expected):
+    build = build_for(config_data, root, TOOLCHAIN=toolchain, BOLT="true")
+    assert build.toolchain.label == expected
+    assert "--enable-bolt" in build.configure_args(DEFAULT)
+    assert "bolt-19" in build_deps(build.settings, build.distro)
+    fast = build_for(config_data, root, TOOLCHAIN=toolchain, BOLT="true", FAST_BUILD="true")
+    assert "--enable-bolt" not in fast.configure_args(DEFAULT)
+
+
+def test_clang_on_an_entry_without_llvm_version_names_the_fix(config_data, root):
+    build = build_for(config_data, root, distro="bookworm", TOOLCHAIN="clang")
+    with pytest.raises(UserError, match="TOOLCHAIN=clang-19"):
+        build.toolchain  # noqa: B018
+    assert build_for(config_data, root, distro="bookworm", TOOLCHAIN="clang-16").toolchain.label == "clang-16"
+
+
+@pytest.mark.parametrize("value", ["clang19", "icc", "clang-", "clang-9", "gcc-14", "clang-19; rm"])
+def test_bad_toolchains_are_refused(config_data, value):
+    with pytest.raises(UserError, match="TOOLCHAIN"):
+        overrides.apply_overrides(config.parse(config_data), {"TOOLCHAIN": value})
+
+
+@pytest.mark.parametrize("value", ["19.1", "x", "9", 19])
+def test_bad_llvm_versions_are_refused(config_data, value):
+    data = copy.deepcopy(config_data)
+    data["distros"]["trixie"]["llvm_version"] = value
+    with pytest.raises(UserError, match="llvm_version"):
+        config.parse(data)
+
+
+def test_tail_call_needs_the_line_that_has_it(config_data, root):
+    assert Version.parse("3.15.0rc2") > Version.parse("3.14.0")
+    assert build_for(config_data, root, version="3.15.0rc2", TOOLCHAIN="clang").toolchain.tail_call
