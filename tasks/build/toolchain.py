@@ -48,7 +48,8 @@ class Toolchain:
         if self.llvm is None:
             return ()
         llvm = str(self.llvm)
-        names = [f"clang-{llvm}", f"llvm-{llvm}"] if self.compiler == "clang" else []
+        # libclang-rt: the profile runtime of clang's PGO (-fprofile-instr-generate)
+        names = [f"clang-{llvm}", f"llvm-{llvm}", f"libclang-rt-{llvm}-dev"] if self.compiler == "clang" else []
         return tuple(names + ([f"bolt-{llvm}"] if self.bolt else []))
 
     def environment(self) -> dict[str, str]:

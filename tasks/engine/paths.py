@@ -17,7 +17,8 @@ CCACHE = "/ccache"  # the distro's compiler cache
 PKG = "/pkg"  # the package step's work tree: staging, debian/, the built .debs
 DIST = "/dist"  # dist/<distro>/ (repo: indexed in place)
 DEBS = "/debs"  # dist/<distro>/ (read-only: validate installs from it)
-OUT = "/out"  # validate's facts, logs and exit codes
+OUT = "/out"  # validate's facts, logs and exit codes; rebuild_check's diffoscope reports
+REBUILT = "/rebuilt"  # rebuild_check: the rebuild's dist/<distro>/ (read-only)
 
 
 def script(directory: str, name: str) -> str:

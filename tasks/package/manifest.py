@@ -56,7 +56,13 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
             "arch": build.distro.arch, "execution": image.get("execution"), "base_image": image.get("base"),
             "base_image_id": _image_id(engine, image.get("base")),
         },
-        "build_image": {"tag": image_tag, "id": _image_id(engine, image_tag), "recipe": image.get("recipe")},
+        "build_image": {"tag": image_tag, "id": _image_id(engine, image_tag), "recipe": image.get("recipe"),
+                        "packages": package_summary.get("image_packages", {})},
+        # what `doit rebuild_check` can promise: the same inputs on this machine give the same bytes; elsewhere
+        # or later, a base image bootstrapped anew and a build image installed anew may hold other versions
+        "rebuild": {"inputs": ["source.sha256", "distro.base_image_id", "build_image.packages", "config"],
+                    "holds_when": "the base image and the build image's package versions are the recorded ones; "
+                                  "the archive's newer versions may give other bytes (compare build_image.packages)"},
         "toolchain": toolchain,
         "variants": variants,
         "step_seconds": steps,

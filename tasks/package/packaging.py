@@ -201,6 +201,9 @@ def package(build: Build, image: str, run, side_by_side) -> dict:
     render_debian_dir(build, build.layout.root / "debian", work / "src" / "debian", build.source_date_epoch())
     run(debuild_step(build, image))
     check_architecture(work / "architecture", build)
+    listed = work / "image-packages.txt"
+    summary["image_packages"] = dict(line.split("=", 1) for line in listed.read_text().splitlines()
+                                     if "=" in line) if listed.is_file() else {}
     produced = outputs(build)
     missing = [name for name in produced if not (work / name).is_file()]
     if missing:

@@ -19,6 +19,7 @@ from tasks.model.plan import Build, Layout
 from tasks.model.variant import Variant
 from tasks.package import manifest, packaging
 from tasks.package import repo as repo_mod
+from tasks.pipeline import rebuild
 from tasks.sources import extract as extract_mod
 from tasks.sources import fetch as sources
 from tasks.sources import pins
@@ -188,12 +189,17 @@ def package(build: Build) -> dict:
         summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine), runner.run_side_by_side)
         summary = _timed(summary, started)
         targets.write(build.manifest, manifest.build_manifest(build, engine, image_tag, summary))
-        return summary
+        return {k: v for k, v in summary.items() if k != "image_packages"}  # the manifest holds the list
 
 
 @user_errors
 def validate(build: Build) -> dict:
     return validate_step.validate(build)
+
+
+@user_errors
+def rebuild_check(build: Build, variables: dict[str, str]) -> dict:
+    return rebuild.rebuild_check(build, variables)
 
 
 @user_errors

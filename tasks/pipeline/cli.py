@@ -38,7 +38,7 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
             downloads=checks.parse_bool(variables.get("CLEAN_DOWNLOADS", False), "CLEAN_DOWNLOADS"),
             images=checks.parse_bool(variables.get("CLEAN_IMAGES", False), "CLEAN_IMAGES"),
         )
-        task_list = list(graph.all_tasks(settings, root, cleaning))
+        task_list = list(graph.all_tasks(settings, root, cleaning, variables))
         task_list.append(graph.pin_task(settings, root, config_path, variables.get("NEW_VERSION")))
     except UserError as error:
         print(f"python-builder: error: {error}", file=sys.stderr)

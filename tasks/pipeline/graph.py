@@ -7,14 +7,15 @@ Dataflow (one arrow per task family; targets are stamps under cache/, .debs unde
                                                └-> configure_ft:<v>-<d> -> compile_ft:<v>-<d> ──┴┐
   package:<v>-<d> <──────────────────────────────────────────────────────────────────────────────┘
   package:<v>-<d> -> validate:<v>-<d> -> build:<v>-<d>      (pin, repo:<d>: on demand)
+  build:<v>-<d> -> rebuild_check:<v>-<d>                      (on demand: rebuild elsewhere, compare the bytes)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 
 from doit.tools import config_changed
 
@@ -52,6 +53,7 @@ DOCS = {
     "compile_ft": "Run make for the free-threaded interpreter",
     "package": "make install both variants, trim the free-threaded add-on, build .debs into dist/<distro>/",
     "pin": "Add NEW_VERSION=X.Y.Z to [pins]: fetch it and its Sigstore bundle, verify, write sha256/size",
+    "rebuild_check": "Rebuild a built pair in a scratch copy (cold cache, fresh image) and compare every .deb's bytes",
     "repo": "Index dist/<distro>/ as a local apt repository (Packages, Release): `apt install` from it",
     "validate": "Install the .debs in a fresh base-image container and check them; report in dist/<distro>/",
 }
@@ -249,9 +251,29 @@ def remote_engines(settings: Settings, task_names: Iterable[str]) -> set[str]:
     return hosts
 
 
-def all_tasks(settings: Settings, root: Path, cleaning: Cleaning = Cleaning()) -> Iterator[dict]:
+def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, str]) -> Iterator[dict]:
+    """On demand only (not part of `doit build`): each pair's rebuild and byte comparison."""
+    yield _group("rebuild_check")
+    # the rebuild gets this run's variables, minus those that only make sense here; CONFIG as an absolute path
+    passed = {k: v for k, v in variables.items() if k not in ("NEW_VERSION", "CLEAN_DOWNLOADS", "CLEAN_IMAGES")}
+    if "CONFIG" in passed:
+        passed["CONFIG"] = str(Path(passed["CONFIG"]).resolve())
+    for build in builds(settings, layout, engine_arches(settings, layout)):
+        yield {
+            "basename": "rebuild_check", "name": build.key,
+            "doc": f"Rebuild CPython {build.version} for {build.distro.display} and compare the bytes",
+            "actions": [(steps.rebuild_check, [build, passed])],
+            "task_dep": [f"build:{build.key}"],
+            "uptodate": [False],
+            "verbosity": 2,
+        }
+
+
+def all_tasks(settings: Settings, root: Path, cleaning: Cleaning = Cleaning(),
+              variables: Mapping[str, str] = MappingProxyType({})) -> Iterator[dict]:
     layout = Layout.for_root(root)
     yield from source_tasks(settings, layout, cleaning)
     yield from image_tasks(settings, layout, cleaning)
     yield from repo_tasks(settings, layout)
     yield from build_tasks(settings, layout)
+    yield from rebuild_tasks(settings, layout, variables)

@@ -21,7 +21,8 @@ from tasks.model.variant import ALL as ALL_VARIANTS
 from tasks.model.versions import Version
 
 # steps named <step>:<version>-<distro> (and build:<version>), <step>:<version>, <step>:<distro>
-BUILD_STEPS = ("build", *(v.step(s) for v in ALL_VARIANTS for s in ("configure", "compile")), "package", "validate")
+BUILD_STEPS = ("build", *(v.step(s) for v in ALL_VARIANTS for s in ("configure", "compile")), "package", "validate",
+               "rebuild_check")
 SOURCE_STEPS = ("download", "checksum", "extract")
 DISTRO_STEPS = ("image", "repo")
 TASK_NAME = re.compile(r"^([a-z_]+):(.*)$", re.ASCII)

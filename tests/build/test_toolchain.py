@@ -36,7 +36,7 @@ def test_the_distros_clang_brings_thin_lto_and_the_tail_calling_interpreter(conf
     assert "--with-lto=thin" in args and "--with-lto" not in args
     assert args[-1] == "--with-tail-call-interp"
     deps = build_deps(build.settings, build.distro)
-    assert deps[-2:] == ("clang-19", "llvm-19")
+    assert deps[-3:] == ("clang-19", "llvm-19", "libclang-rt-19-dev")
 
 
 def test_3_13_has_no_tail_calling_interpreter(config_data, root):

@@ -53,7 +53,7 @@ def test_list_shows_families_with_docs(project, capsys):
              extra_config={"GLOBAL": {"dep_file": str(project / ".db")}}).run(["list"])
     listed = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert set(listed) == {"build", "download", "checksum", "extract", "image", "configure", "compile",
-                           "configure_ft", "compile_ft", "package", "validate", "pin", "repo"}
+                           "configure_ft", "compile_ft", "package", "validate", "pin", "repo", "rebuild_check"}
     assert all(len(line.split()) > 2 for line in listed.values())
 
 

@@ -1,0 +1,117 @@
+"""`doit rebuild_check:<version>-<distro>`: rebuild a built pair from its recorded inputs and compare the bytes.
+
+  dist/<distro>/*.deb + the manifest          (a finished `doit build:<version>-<distro>`)
+      -> cache/rebuild/<key>/python-builder/   a copy of this checkout's inputs at another path, with the
+                                               verified tarball and an empty compiler cache; its own build
+                                               image, installed anew from the archive
+      -> `doit build:<key>` there, with this run's command-line variables
+      -> every .deb compared byte for byte; on a mismatch, diffoscope's report per differing .deb
+         (cache/rebuild/<key>/<deb>.diffoscope.txt) and the build images' package versions compared
+      -> cache/rebuild/<key>/report.json
+
+FAST builds compare whole. Optimized builds train a PGO profile on all cores, which counts events in
+another order on every run: they are not expected to match (see docs/packages.md).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from tasks.engine import docker_env, images, paths, runner
+from tasks.errors import UserError
+from tasks.files import read_json, remove_tree, write_json_atomic
+from tasks.model.plan import Build
+from tasks.package.compare import compare_debs
+
+INPUTS = ("dodo.py", "config.toml", "pyproject.toml", "tasks", "docker", "debian")
+
+
+def work_dir(build: Build) -> Path:
+    return build.layout.cache / "rebuild" / build.key
+
+
+def scratch_copy(build: Build, dest: Path) -> None:
+    """This checkout's inputs at another path, with the verified tarball (checked against its pin again)."""
+    dest.mkdir(parents=True)
+    for name in INPUTS:
+        source = build.layout.root / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.is_file():
+            shutil.copy2(source, dest / name)
+    tarball = build.layout.tarball(build.version)
+    (dest / "cache" / "downloads").mkdir(parents=True)
+    shutil.copy2(tarball, dest / "cache" / "downloads" / tarball.name)
+
+
+def rebuild_command(scratch: Path, key: str, variables: Mapping[str, str]) -> list[str]:
+    return [sys.executable, "-m", "doit", "-f", str(scratch / "dodo.py"), "--dir", str(scratch), f"build:{key}",
+            *(f"{name}={value}" for name, value in sorted(variables.items()))]
+
+
+def package_differences(first: Mapping[str, str], second: Mapping[str, str]) -> list[str]:
+    """The build images' packages whose versions differ: 'gcc-14:amd64 14.2.0-19 -> 14.2.0-20'."""
+    return [f"{name} {first.get(name, '-')} -> {second.get(name, '-')}"
+            for name in sorted(set(first) | set(second)) if first.get(name) != second.get(name)]
+
+
+def diffoscope(build: Build, rebuilt: Path, names: list[str], out: Path) -> None:
+    step = runner.Step(
+        name=f"diffoscope:{build.key}", image=images.built_tag(build.layout, build.distro),
+        log=build.layout.logs / f"diffoscope-{build.key}.log", project_id=build.layout.project_id,
+        user="0:0", network="host", command=("bash", paths.script(paths.STEPS, "diffoscope.sh"), *names),
+        environment={"PB_OWNER": docker_env.user_spec(),
+                     "PB_ALLOW_EXPIRED_RELEASE": "1" if build.distro.allow_expired_release else ""},
+        mounts=(paths.steps_mount(build.layout.root), runner.Mount(build.dist_dir, paths.DEBS),
+                runner.Mount(rebuilt, paths.REBUILT), runner.Mount(out, paths.OUT, read_only=False)),
+        docker_host=build.distro.docker_host)
+    runner.run(step)
+
+
+def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run) -> dict:
+    """The whole check; `run` runs the rebuild's doit (tests give a stand-in)."""
+    names = [p.name for p in build.deb_files()]
+    if not all(p.is_file() for p in build.deb_files()) or not build.manifest.is_file():
+        raise UserError(f"rebuild_check:{build.key}: no packages to check in {build.dist_dir}; "
+                        f"build them first: doit build:{build.key}")
+    work = work_dir(build)
+    remove_tree(work)
+    scratch = work / "python-builder"
+    scratch_copy(build, scratch)
+    print(f"rebuild_check:{build.key}: rebuilding in {scratch} (empty compiler cache, its own build image)",
+          file=sys.stderr, flush=True)
+    result = run(rebuild_command(scratch, build.key, variables), env=dict(os.environ), check=False)
+    if result.returncode != 0:
+        raise UserError(f"rebuild_check:{build.key}: the rebuild failed (exit {result.returncode}); "
+                        f"its logs: {scratch}/cache/logs/")
+    rebuilt = scratch / "dist" / build.distro.name
+    entries = compare_debs(build.dist_dir, rebuilt, names)
+    ours = read_json(build.manifest)
+    theirs = read_json(rebuilt / build.manifest.name)
+    report = {"pair": build.key, "fast": build.fast, "debs": entries,
+              "identical": all(e["identical"] for e in entries),
+              "source_sha256": ours.get("source", {}).get("sha256"),
+              "image_package_differences": package_differences(
+                  ours.get("build_image", {}).get("packages", {}), theirs.get("build_image", {}).get("packages", {}))}
+    for entry in entries:
+        print(f"  {entry['name']}: {'identical' if entry['identical'] else 'DIFFERENT'}  {entry['sha256']}",
+              file=sys.stderr)
+    differing = [e["name"] for e in entries if not e["identical"]]
+    if differing:
+        diffoscope(build, rebuilt, differing, work)
+        report["diffoscope"] = [str(work / f"{name}.diffoscope.txt") for name in differing]
+    write_json_atomic(work / "report.json", report)
+    remove_tree(scratch / "cache" / "build")  # the rebuild's trees; its dist/ and logs stay for a look
+    if differing:
+        why = (f"; the build images differ in {len(report['image_package_differences'])} package versions"
+               if report["image_package_differences"] else "")
+        raise UserError(f"rebuild_check:{build.key}: {len(differing)} of {len(entries)} .debs differ{why}; "
+                        f"diffoscope: {report['diffoscope'][0]} (report: {work / 'report.json'})")
+    print(f"rebuild_check:{build.key}: all {len(entries)} .debs are identical (report: {work / 'report.json'})",
+          file=sys.stderr)
+    return {"identical": True, "debs": len(entries)}

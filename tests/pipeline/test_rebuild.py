@@ -1,0 +1,95 @@
+"""`doit rebuild_check`: the rebuild runs in a scratch copy with this run's variables, and the bytes decide."""
+
+import json
+import subprocess
+
+import pytest
+
+from tasks.errors import UserError
+from tasks.model import config
+from tasks.model.plan import Build, Layout
+from tasks.pipeline import overrides, rebuild
+
+
+def make_deb(path, text):
+    """A real (tiny) .deb: diffing needs dpkg-deb to read it."""
+    root = path.parent / f"{path.name}.tree"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text("Package: x\nVersion: 1\nArchitecture: all\nMaintainer: a <a@b.c>\n"
+                                             "Description: x\n")
+    (root / "opt").mkdir()
+    (root / "opt" / "file").write_text(text)
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(root), str(path)], check=True, capture_output=True)
+
+
+@pytest.fixture
+def built(project, config_data):
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "DISTRO": "trixie",
+                                                                     "FAST_BUILD": "true"})
+    build = Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(project))
+    build.dist_dir.mkdir(parents=True)
+    for deb in build.deb_files():
+        make_deb(deb, "same")
+    build.manifest.write_text(json.dumps({"source": {"sha256": "ab"},
+                                          "build_image": {"packages": {"gcc:amd64": "14.2.0-19"}}}))
+    tarball = build.layout.tarball(build.version)
+    tarball.parent.mkdir(parents=True)
+    tarball.write_bytes(b"tarball")
+    return build
+
+
+def stand_in(build, change=None, packages=None):
+    """A rebuild's doit: records its command, writes the scratch tree's dist/ as the rebuild would."""
+    calls = []
+
+    def run(command, env, check):
+        calls.append(command)
+        scratch = rebuild.work_dir(build) / "python-builder"
+        assert (scratch / "cache" / "downloads" / "Python-3.14.7.tar.xz").read_bytes() == b"tarball"
+        assert (scratch / "dodo.py").is_file() and (scratch / "tasks").is_dir()
+        dist = scratch / "dist" / "trixie"
+        dist.mkdir(parents=True)
+        for deb in build.deb_files():
+            make_deb(dist / deb.name, "other" if deb.name == change else "same")
+        (dist / build.manifest.name).write_text(json.dumps(
+            {"build_image": {"packages": packages or {"gcc:amd64": "14.2.0-19"}}}))
+        return subprocess.CompletedProcess(command, 0)
+    return run, calls
+
+
+def test_identical_rebuild_passes_and_reports(built):
+    run, calls = stand_in(built)
+    assert rebuild.rebuild_check(built, {"FAST_BUILD": "true", "PYTHON_VERSION": "3.14.7"}, run=run) == \
+        {"identical": True, "debs": 4}
+    command = calls[0]
+    assert command[-3:] == ["build:3.14.7-trixie", "FAST_BUILD=true", "PYTHON_VERSION=3.14.7"]
+    assert command[command.index("--dir") + 1] == str(rebuild.work_dir(built) / "python-builder")
+    report = json.loads((rebuild.work_dir(built) / "report.json").read_text())
+    assert report["identical"] and len(report["debs"]) == 4 and report["image_package_differences"] == []
+
+
+def test_a_differing_deb_names_its_members_and_runs_diffoscope(built, monkeypatch):
+    names = []
+    monkeypatch.setattr(rebuild, "diffoscope", lambda build, rebuilt, differing, out: names.extend(differing))
+    main = built.deb_files()[0].name
+    run, _ = stand_in(built, change=main, packages={"gcc:amd64": "14.2.0-20"})
+    with pytest.raises(UserError, match=r"1 of 4 \.debs differ; the build images differ in 1 package versions"):
+        rebuild.rebuild_check(built, {}, run=run)
+    assert names == [main]
+    report = json.loads((rebuild.work_dir(built) / "report.json").read_text())
+    entry = next(e for e in report["debs"] if e["name"] == main)
+    assert entry["differing_members"] == ["fsys: ./opt/file (content)"]
+    assert report["image_package_differences"] == ["gcc:amd64 14.2.0-19 -> 14.2.0-20"]
+
+
+def test_nothing_built_names_the_command(built):
+    built.deb_files()[0].unlink()
+    with pytest.raises(UserError, match="build them first: doit build:3.14.7-trixie"):
+        rebuild.rebuild_check(built, {}, run=None)
+
+
+def test_a_failed_rebuild_is_one_line(built):
+    def run(command, env, check):
+        return subprocess.CompletedProcess(command, 1)
+    with pytest.raises(UserError, match=r"the rebuild failed \(exit 1\)"):
+        rebuild.rebuild_check(built, {}, run=run)
