@@ -222,6 +222,10 @@ class Build:
     def changes_file(self) -> Path:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}_{self.distro.arch}.changes"
 
+    def profile_archive(self, variant: Variant) -> Path:
+        """An optimized build's kept PGO/BOLT profile (package/profiles.py)."""
+        return self.dist_dir / f"{self.package_main}_{self.debian_version}.{variant.name}.profile.tar.gz"
+
     @property
     def manifest(self) -> Path:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}.json"

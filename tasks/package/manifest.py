@@ -69,4 +69,6 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
         "debs": {p.name: dict(zip(("sha256", "size"), sha256_file(p), strict=True)) for p in build.deb_files()},
         "deb_compression": build.deb_compression,
         "free_threaded_trim": package_summary.get("freethreaded"),
+        # optimized builds: the PGO (and BOLT) profile each interpreter was built with, kept beside the .debs
+        "profiles": package_summary.get("profiles", {}),
     }

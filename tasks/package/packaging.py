@@ -16,7 +16,7 @@ from tasks.errors import UserError
 from tasks.files import move_atomic, remove_tree
 from tasks.model.plan import Build
 from tasks.model.variant import DEFAULT, FREETHREADED, Variant
-from tasks.package import compiler_names, tidy
+from tasks.package import compiler_names, profiles, tidy
 
 TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
                   "lintian-overrides-tests.in", "postinst.in", "prerm.in")
@@ -209,6 +209,8 @@ def package(build: Build, image: str, run, side_by_side) -> dict:
     if missing:
         raise UserError(f"package:{build.key}: debhelper did not produce {missing[0]}; see the log in cache/logs/")
     build.dist_dir.mkdir(parents=True, exist_ok=True)
+    if not build.fast:
+        summary["profiles"] = profiles.keep(build)
     # the .debs last, so an interrupted publish leaves a target missing and doit re-runs the step
     for name in sorted(produced, key=lambda n: n.endswith(".deb")):
         move_atomic(work / name, build.dist_dir / name)

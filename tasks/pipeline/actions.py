@@ -228,7 +228,7 @@ def clean_build(build: Build) -> None:
     _clean_tops(build.layout)
     remove_tree(build.build_dir)
     for path in (*build.deb_files(), build.changes_file, build.changes_file.with_suffix(".buildinfo"),
-                 build.validation_report):
+                 build.validation_report, *(build.profile_archive(v) for v in build.variants)):
         path.unlink(missing_ok=True)
     print(f"removed build trees and packages of {build.key}")
 
