@@ -94,6 +94,7 @@ class Settings:
     fast_forced: bool = False  # FAST_BUILD was given on the command line: it wins over every entry's fast
     compression: str = "xz"  # dpkg-deb compressor of optimized builds' packages: one of COMPRESSIONS
     fast_compression: str = "gzip"  # ... and of FAST builds' packages
+    profile_from: str | None = None  # PROFILE_FROM: a manifest or directory of kept profiles (package/profiles.py)
     smoke_tests: tuple[str, ...] = ()  # test modules FAST builds too keep and run (optimized: SMOKE_SUBSET)
 
     def pin(self, version: Version) -> Pin | None:

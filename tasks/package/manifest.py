@@ -38,6 +38,7 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
             "compile_phases": compiled.get("phases", {}),
             "flags": configured.get("flags", {}),
             "ccache": compiled.get("ccache", {}),
+            "profile_from": compiled.get("profile_from"),  # PROFILE_FROM: the kept profile used, no training
         }
         suffix = variant.step_suffix
         steps[f"configure{suffix}"] = configured.get("seconds")

@@ -5,6 +5,10 @@ one input of an optimized build that a rebuild cannot make again: kept, it can b
 
 The archive itself is reproducible: names sorted, owner 0, the release's date on every member, no gzip
 timestamp.
+
+PROFILE_FROM=<manifest or directory> rebuilds from a kept profile: the compile step restores the archive into
+the fresh build tree and marks the training done (CPython's profile-run-stamp), so make goes straight to the
+optimized build with that profile. Two builds from one profile give the same bytes.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ import gzip
 import hashlib
 import io
 import tarfile
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
-from tasks.files import write_bytes_atomic
+from tasks.errors import UserError
+from tasks.files import read_json, write_bytes_atomic
 from tasks.model.plan import Build
+from tasks.model.variant import Variant
 
 # what each compiler's training leaves in the build tree
 PATTERNS = ("*.gcda", "code.profclangd", "*.fdata")
@@ -55,3 +62,55 @@ def keep(build: Build) -> dict:
         write_bytes_atomic(target, data)
         kept[variant.name] = {"file": target.name, "sha256": hashlib.sha256(data).hexdigest(), "files": len(files)}
     return kept
+
+
+@dataclass(frozen=True)
+class Kept:
+    path: Path
+    sha256: str
+
+
+def kept(build: Build, variant: Variant) -> Kept | None:
+    """The kept profile PROFILE_FROM names for this build's variant (None: train as usual). A manifest names
+    its archives and their sha256, which must match; a directory must hold the archive by its usual name."""
+    source = build.settings.profile_from
+    if not source or build.fast:
+        return None
+    origin = Path(source)
+    expected = None
+    if origin.suffix == ".json":
+        manifest = read_json(origin)
+        if manifest.get("package_version") != build.debian_version:
+            raise UserError(f"PROFILE_FROM: {origin.name} is the manifest of {manifest.get('package_version')}, "
+                            f"not of {build.debian_version}; name this build's manifest")
+        entry = (manifest.get("profiles") or {}).get(variant.name)
+        if not entry:
+            raise UserError(f"PROFILE_FROM: {origin.name} records no {variant} profile; name the manifest of an "
+                            "optimized build")
+        path, expected = origin.parent / entry["file"], entry["sha256"]
+    else:
+        path = origin / build.profile_archive(variant).name
+    if not path.is_file():
+        raise UserError(f"PROFILE_FROM: no {path.name} in {path.parent}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if expected is not None and digest != expected:
+        raise UserError(f"PROFILE_FROM: {path.name} is not the profile its manifest records (sha256 {digest[:12]}… "
+                        f"instead of {expected[:12]}…)")
+    return Kept(path, digest)
+
+
+def restore(archive_path: Path, tree: Path) -> int:
+    """Unpack a kept profile into a build tree: regular files at relative paths only; the number of files."""
+    count = 0
+    with tarfile.open(archive_path) as tar:
+        for member in tar.getmembers():
+            parts = PurePosixPath(member.name).parts
+            if not member.isfile() or not parts or member.name.startswith("/") or ".." in parts:
+                raise UserError(f"PROFILE_FROM: {archive_path.name} holds {member.name!r}, not a profile file")
+            handle = tar.extractfile(member)
+            assert handle is not None
+            target = tree.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(handle.read())
+            count += 1
+    return count

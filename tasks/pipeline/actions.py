@@ -17,7 +17,7 @@ from tasks.errors import UserError, clean_errors, user_errors
 from tasks.files import Targets, remove_tree
 from tasks.model.plan import Build, Layout
 from tasks.model.variant import Variant
-from tasks.package import manifest, packaging
+from tasks.package import manifest, packaging, profiles
 from tasks.package import repo as repo_mod
 from tasks.pipeline import rebuild
 from tasks.sources import extract as extract_mod
@@ -135,6 +135,20 @@ def compile_(build: Build, variant: Variant) -> dict:
         # trust: if the marker of an unfinished compile is there, start from `make clean` (ccache refills fast).
         marker = build.compiling_marker(variant)
         interrupted = marker.exists()
+        kept = profiles.kept(build, variant)
+        if kept is not None:  # PROFILE_FROM: no training run; make builds with the kept profile
+            if build.toolchain.bolt:
+                raise UserError(f"PROFILE_FROM: a BOLT build cannot be rebuilt from a kept profile yet; "
+                                f"build {build.key} with BOLT=false")
+            if interrupted:
+                raise UserError(f"PROFILE_FROM: the last compile of {build.key} did not finish; run "
+                                f"`doit forget {variant.step('configure')}:{build.key}` and build again")
+            restored = profiles.restore(kept.path, build.variant_dir(variant))
+            stamp_path = build.profile_stamp(variant)
+            assert stamp_path is not None
+            stamp_path.touch()
+            print(f"{variant.step('compile')}:{build.key}: {restored} profile files from {kept.path.name} "
+                  f"(sha256 {kept.sha256[:12]}…); no training run", file=sys.stderr)
         marker.touch()
         engine = docker_env.client(build.distro.docker_host)
         jobs = build.settings.jobs or docker_env.cpu_count(engine)
@@ -155,6 +169,7 @@ def compile_(build: Build, variant: Variant) -> dict:
         log = step.log
         facts = stepfacts.read(build.step_facts(variant, "compile"))
         record: dict = {"jobs": jobs, "ccache": stepfacts.ccache_summary(log.read_text(errors="replace")),
+                        **({"profile_from": {"archive": str(kept.path), "sha256": kept.sha256}} if kept else {}),
                         "toolchain": stepfacts.toolchain(facts), "phases": stepfacts.phases(facts)}
         profile = build.profile_stamp(variant)
         if profile is not None:

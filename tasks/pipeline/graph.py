@@ -27,7 +27,7 @@ from tasks.model.config import Settings
 from tasks.model.plan import Build, Layout, builds
 from tasks.model.variant import ALL as ALL_VARIANTS
 from tasks.model.variant import DEFAULT
-from tasks.package import packaging, tidy
+from tasks.package import packaging, profiles, tidy
 from tasks.pipeline import actions as steps
 from tasks.sources import extract
 from tasks.validate import facts, judge
@@ -129,11 +129,12 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             "basename": configure, "name": build.key,
             "actions": [(steps.configure, [build, variant])],
             "file_dep": [str(layout.extracted_stamp(build.version)), str(layout.image_stamp(build.distro)),
-                         *_scripts(layout, "configure.sh", "buildflags.sh", "lto.sh")],
+                         *_scripts(layout, "configure.sh", "buildflags.sh", "lto.sh", "toolchain.sh")],
             "targets": [str(build.configured_stamp(variant))],
             # "tree" names the build-tree layout: a change of it re-runs configure on existing trees
             "uptodate": [config_changed({"args": list(build.configure_args(variant)), "tree": "copied-src",
                                           "hardening": build.settings.flags.hardening,
+                                          "toolchain": build.toolchain.environment(),
                                           # the LTO mode only changes optimized builds' makefiles
                                           "lto": None if build.fast else build.settings.flags.lto})],
         }
@@ -144,7 +145,9 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             # an optimized build's profile data is a target too: deleting it re-runs the compile
             "targets": [str(build.compiled_stamp(variant)),
                         *([str(build.profile_stamp(variant))] if build.profile_stamp(variant) else [])],
-            "uptodate": [config_changed({"profile_task": build.profile_task})],
+            "uptodate": [config_changed({"profile_task": build.profile_task,
+                                          **({"profile_from": kept.sha256} if (kept := profiles.kept(build, variant))
+                                             else {})})],
         }
 
 

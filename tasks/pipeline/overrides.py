@@ -33,7 +33,7 @@ CLI_VARIABLES = (
     "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
     "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
     "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK", "LTO", "SMOKE_TESTS",
-    "TOOLCHAIN", "BOLT",
+    "TOOLCHAIN", "BOLT", "PROFILE_FROM",
 )
 
 
@@ -106,6 +106,12 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         is_bool = text.strip().lower() in TRUE_WORDS | FALSE_WORDS
         changes["smoke_tests"] = smoke_tests(parse_bool(text, "SMOKE_TESTS") if is_bool else
                                               unique_list(text, "SMOKE_TESTS"), "SMOKE_TESTS")
+    if "PROFILE_FROM" in variables:
+        origin = Path(variables["PROFILE_FROM"]).resolve()
+        if not (origin.is_dir() or (origin.suffix == ".json" and origin.is_file())):
+            raise UserError(f"PROFILE_FROM: {variables['PROFILE_FROM'][:200]!r} is neither a build manifest (.json) "
+                            "nor a directory holding kept profiles (*.profile.tar.gz)")
+        changes["profile_from"] = str(origin)
     flag_changes: dict[str, Any] = {}
     if "HARDENING" in variables:
         flag_changes["hardening"] = one_of(variables["HARDENING"], HARDENING_MODES, "HARDENING")

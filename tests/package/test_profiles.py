@@ -1,9 +1,14 @@
 """An optimized build keeps its profiles beside its packages, in an archive that is itself reproducible."""
 
 import hashlib
+import io
+import json
 import os
 import tarfile
 
+import pytest
+
+from tasks.errors import UserError
 from tasks.model import config
 from tasks.model.plan import Build, Layout
 from tasks.package import profiles
@@ -40,3 +45,72 @@ def test_each_variants_profile_is_kept_with_its_sha256(project, config_data):
     os.utime(default / "python.fdata", (0, 0))
     profiles.keep(build)
     assert path.read_bytes() == first  # no time or order of this machine in it
+
+
+def kept_setup(project, config_data, tmp_path):
+    """A first build's kept profile and manifest, and a second build that names them in PROFILE_FROM."""
+    first = optimized_build(project, config_data)
+    tree = first.variant_dir(first.variants[0])
+    (tree / "Python").mkdir(parents=True)
+    (tree / "Python" / "ceval.gcda").write_bytes(b"counts")
+    first.dist_dir.mkdir(parents=True)
+    kept = profiles.keep(first)
+    first.manifest.write_text(json.dumps({"package_version": first.debian_version, "profiles": kept}))
+    settings = overrides.apply_overrides(config.parse(config_data), {
+        "PYTHON_VERSION": "3.14.7", "DISTRO": "trixie", "PROFILE_FROM": str(first.manifest)})
+    return first, Build(settings.versions[0], settings.distros[0], settings, first.layout)
+
+
+def test_profile_from_a_manifest_restores_the_same_files(project, config_data, tmp_path):
+    first, second = kept_setup(project, config_data, tmp_path)
+    variant = second.variants[0]
+    found = profiles.kept(second, variant)
+    assert found is not None and found.path == first.profile_archive(variant)
+    tree = tmp_path / "fresh-tree"
+    assert profiles.restore(found.path, tree) == 1
+    assert (tree / "Python" / "ceval.gcda").read_bytes() == b"counts"
+
+
+def test_a_variant_the_manifest_has_no_profile_for_is_one_line(project, config_data, tmp_path):
+    _, second = kept_setup(project, config_data, tmp_path)
+    with pytest.raises(UserError, match="records no freethreaded profile"):
+        profiles.kept(second, second.variants[1])
+
+
+def test_a_changed_archive_is_refused(project, config_data, tmp_path):
+    first, second = kept_setup(project, config_data, tmp_path)
+    first.profile_archive(first.variants[0]).write_bytes(b"tampered")
+    with pytest.raises(UserError, match="is not the profile its manifest records"):
+        profiles.kept(second, second.variants[0])
+
+
+def test_another_versions_manifest_is_refused(project, config_data, tmp_path):
+    first, second = kept_setup(project, config_data, tmp_path)
+    first.manifest.write_text(json.dumps({"package_version": "3.14.6-1+trixie", "profiles": {}}))
+    with pytest.raises(UserError, match="not of 3.14.7-1\\+trixie"):
+        profiles.kept(second, second.variants[0])
+
+
+def test_fast_builds_never_use_a_kept_profile(project, config_data, tmp_path):
+    first, _ = kept_setup(project, config_data, tmp_path)
+    settings = overrides.apply_overrides(config.parse(config_data), {
+        "PYTHON_VERSION": "3.14.7", "DISTRO": "trixie", "FAST_BUILD": "true", "PROFILE_FROM": str(first.manifest)})
+    build = Build(settings.versions[0], settings.distros[0], settings, first.layout)
+    assert profiles.kept(build, build.variants[0]) is None
+
+
+@pytest.mark.parametrize("name", ["../escape.gcda", "/abs.gcda"])
+def test_an_archive_that_escapes_the_tree_is_refused(tmp_path, name):
+    path = tmp_path / "bad.profile.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(UserError, match="not a profile file"):
+        profiles.restore(path, tmp_path / "tree")
+    assert not (tmp_path / "escape.gcda").exists()
+
+
+def test_profile_from_must_name_a_manifest_or_directory(config_data, tmp_path):
+    with pytest.raises(UserError, match="neither a build manifest"):
+        overrides.apply_overrides(config.parse(config_data), {"PROFILE_FROM": str(tmp_path / "nothing.json")})
