@@ -1,0 +1,58 @@
+"""bench/bench_abba.py's arithmetic: speed ratios per round, the pooled geometric mean, and the spread."""
+
+import argparse
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SPEC = importlib.util.spec_from_file_location("bench_abba", Path(__file__).parents[2] / "bench" / "bench_abba.py")
+abba = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(abba)
+
+
+def pyperf_file(path: Path, name: str, values: list[float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"metadata": {"name": name},
+                                "benchmarks": [{"runs": [{"values": values}], "metadata": {"name": name}}]}))
+
+
+def write_round(out: Path, round_: int, times: dict[str, dict[str, float]]) -> None:
+    for label, benches in times.items():
+        for name, seconds in benches.items():
+            for leg in (0, 1):  # ABBA: two runs per interpreter and round
+                pyperf_file(out / "raw" / f"r{round_}" / label / f"{name}-{leg}.json", name, [seconds] * 3)
+
+
+def test_ratios_spread_and_publication(tmp_path):
+    out = tmp_path / "run"
+    # ours is 10% faster on one benchmark and level on the other in round 1; 20% and level in round 2
+    write_round(out, 1, {"distro": {"a": 1.1, "b": 1.0}, "ours": {"a": 1.0, "b": 1.0}})
+    write_round(out, 2, {"distro": {"a": 1.2, "b": 1.0}, "ours": {"a": 1.0, "b": 1.0}})
+    (out / "ours.version").write_text("Python 3.14.7")
+    args = argparse.Namespace(out=str(out), line="3.14", distro_name="Debian forky python3.14 3.14.8",
+                              publish=str(tmp_path / "pub"))
+    summary = abba.report(args)
+    result = summary["comparisons"]["ours vs distro"]
+    assert result["per_round"] == [round((1.1 ** 0.5), 3), round((1.2 ** 0.5), 3)]
+    assert result["spread"] == [1.049, 1.095] and result["significant"] and result["rounds"] == 2
+    assert result["per_benchmark"] == {"a": 1.15, "b": 1.0}  # medians of both rounds' values: 1.15 / 1.0
+    published = json.loads((tmp_path / "pub" / "p5-summary.json").read_text())
+    assert published["lines"] == [{"line": "3.14", "ours": "Python 3.14.7 [ours]",
+                                   "distro": "Debian forky python3.14 3.14.8", "speedup_vs_distro": 1.072,
+                                   "rounds": 2, "spread": [1.049, 1.095], "significant": True}]
+
+
+def test_a_spread_across_one_is_not_significant(tmp_path):
+    out = tmp_path / "run"
+    write_round(out, 1, {"distro": {"a": 1.05}, "ours": {"a": 1.0}})
+    write_round(out, 2, {"distro": {"a": 0.97}, "ours": {"a": 1.0}})
+    summary = abba.report(argparse.Namespace(out=str(out), line="3.13", distro_name="x", publish=None))
+    assert not summary["comparisons"]["ours vs distro"]["significant"]
+
+
+def test_run_refuses_mixing_results(tmp_path):
+    (tmp_path / "raw").mkdir()
+    with pytest.raises(SystemExit, match="choose another --out"):
+        abba.run(argparse.Namespace(out=str(tmp_path), variant=["x=/nowhere"], override=[]))
