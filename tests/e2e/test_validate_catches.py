@@ -30,6 +30,7 @@ add_build_deps = []
 drop_build_deps = ["libssl-dev"]
 add_configure = []
 drop_configure = []
+llvm_version = "19"
 """
 
 
