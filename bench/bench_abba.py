@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import statistics
@@ -33,6 +32,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_speed import geomean  # noqa: E402  (the one geometric mean of the bench scripts)
+
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 PYPERFORMANCE = "1.14.0"
 # Pure-Python, interpreter-bound benchmarks; about 8 s each per run with --fast on 2 cores.
@@ -109,10 +112,6 @@ def collect(out: Path) -> dict[int, dict[str, dict[str, list[float]]]]:
         for name, values in values_of(path).items():
             rounds.setdefault(round_, {}).setdefault(label, {}).setdefault(name, []).extend(values)
     return rounds
-
-
-def geomean(ratios: list[float]) -> float:
-    return math.exp(statistics.fmean(math.log(r) for r in ratios)) if ratios else float("nan")
 
 
 def speed_ratios(base: dict[str, list[float]], other: dict[str, list[float]]) -> dict[str, float]:
