@@ -1,6 +1,7 @@
 """`doit rebuild_check`: the rebuild runs in a scratch copy with this run's variables, and the bytes decide."""
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -19,7 +20,9 @@ def make_deb(path, text):
                                              "Description: x\n")
     (root / "opt").mkdir()
     (root / "opt" / "file").write_text(text)
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(root), str(path)], check=True, capture_output=True)
+    # A fixed SOURCE_DATE_EPOCH clamps every timestamp: equal text gives equal bytes whenever each deb is made.
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(root), str(path)], check=True, capture_output=True,
+                   env={**os.environ, "SOURCE_DATE_EPOCH": "1"})
 
 
 @pytest.fixture
