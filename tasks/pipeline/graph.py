@@ -257,10 +257,11 @@ def remote_engines(settings: Settings, task_names: Iterable[str]) -> set[str]:
 def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, str]) -> Iterator[dict]:
     """On demand only (not part of `doit build`): each pair's rebuild and byte comparison."""
     yield _group("rebuild_check")
-    # the rebuild gets this run's variables, minus those that only make sense here; CONFIG as an absolute path
+    # the rebuild gets this run's variables, minus those that only make sense here
     passed = {k: v for k, v in variables.items() if k not in ("NEW_VERSION", "CLEAN_DOWNLOADS", "CLEAN_IMAGES")}
-    if "CONFIG" in passed:
-        passed["CONFIG"] = str(Path(passed["CONFIG"]).resolve())
+    for name in ("CONFIG", "PROFILE_FROM"):  # paths the rebuild, in another directory, must still find
+        if passed.get(name, "").strip():
+            passed[name] = str(Path(passed[name]).resolve())
     for build in builds(settings, layout, engine_arches(settings, layout)):
         yield {
             "basename": "rebuild_check", "name": build.key,

@@ -106,7 +106,7 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         is_bool = text.strip().lower() in TRUE_WORDS | FALSE_WORDS
         changes["smoke_tests"] = smoke_tests(parse_bool(text, "SMOKE_TESTS") if is_bool else
                                               unique_list(text, "SMOKE_TESTS"), "SMOKE_TESTS")
-    if "PROFILE_FROM" in variables:
+    if variables.get("PROFILE_FROM", "").strip():  # set empty, it means: train as usual
         origin = Path(variables["PROFILE_FROM"]).resolve()
         if not (origin.is_dir() or (origin.suffix == ".json" and origin.is_file())):
             raise UserError(f"PROFILE_FROM: {variables['PROFILE_FROM'][:200]!r} is neither a build manifest (.json) "

@@ -10,7 +10,9 @@
       -> cache/rebuild/<key>/report.json
 
 FAST builds compare whole. Optimized builds train a PGO profile on all cores, which counts events in
-another order on every run: they are not expected to match (see docs/packages.md).
+another order on every run, so an optimized pair is rebuilt from its own kept profile (PROFILE_FROM=<its
+manifest>) unless the command line names another, or sets PROFILE_FROM= empty to train anew; the report
+compares the two builds' profiles too (see docs/packages.md).
 """
 
 from __future__ import annotations
@@ -54,6 +56,22 @@ def rebuild_command(scratch: Path, key: str, variables: Mapping[str, str]) -> li
             *(f"{name}={value}" for name, value in sorted(variables.items()))]
 
 
+def rebuild_variables(build: Build, variables: Mapping[str, str]) -> dict[str, str]:
+    """This run's variables for the rebuild; an optimized build with kept profiles is rebuilt from them."""
+    chosen = dict(variables)
+    if not build.fast and "PROFILE_FROM" not in chosen and read_json(build.manifest).get("profiles"):
+        chosen["PROFILE_FROM"] = str(build.manifest.resolve())
+    return chosen
+
+
+def profile_comparison(ours: Mapping, theirs: Mapping) -> dict[str, dict]:
+    """Each variant's kept profile in both builds: the same bytes, or another training's."""
+    first, second = ours.get("profiles") or {}, theirs.get("profiles") or {}
+    return {name: {"first": first.get(name, {}).get("sha256"), "rebuild": second.get(name, {}).get("sha256"),
+                   "identical": first.get(name, {}).get("sha256") == second.get(name, {}).get("sha256")}
+            for name in sorted(set(first) | set(second))}
+
+
 def package_differences(first: Mapping[str, str], second: Mapping[str, str]) -> list[str]:
     """The build images' packages whose versions differ: 'gcc-14:amd64 14.2.0-19 -> 14.2.0-20'."""
     return [f"{name} {first.get(name, '-')} -> {second.get(name, '-')}"
@@ -85,6 +103,9 @@ def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run
     scratch_copy(build, scratch)
     print(f"rebuild_check:{build.key}: rebuilding in {scratch} (empty compiler cache, its own build image)",
           file=sys.stderr, flush=True)
+    variables = rebuild_variables(build, variables)
+    if variables.get("PROFILE_FROM"):
+        print(f"rebuild_check:{build.key}: with the kept profile of {variables['PROFILE_FROM']}", file=sys.stderr)
     result = run(rebuild_command(scratch, build.key, variables), env=dict(os.environ), check=False)
     if result.returncode != 0:
         raise UserError(f"rebuild_check:{build.key}: the rebuild failed (exit {result.returncode}); "
@@ -96,12 +117,18 @@ def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run
     report = {"pair": build.key, "fast": build.fast, "debs": entries,
               "identical": all(e["identical"] for e in entries),
               "source_sha256": ours.get("source", {}).get("sha256"),
+              "profile_from": variables.get("PROFILE_FROM") or None,
+              "profiles": profile_comparison(ours, theirs),
               "image_package_differences": package_differences(
                   ours.get("build_image", {}).get("packages", {}), theirs.get("build_image", {}).get("packages", {}))}
     for entry in entries:
         print(f"  {entry['name']}: {'identical' if entry['identical'] else 'DIFFERENT'}  {entry['sha256']}",
               file=sys.stderr)
+    for name, profile in report["profiles"].items():
+        print(f"  {name} profile: {'the same' if profile['identical'] else 'DIFFERENT'}  {profile['rebuild']}",
+              file=sys.stderr)
     differing = [e["name"] for e in entries if not e["identical"]]
+    write_json_atomic(work / "report.json", report)
     if differing:
         diffoscope(build, rebuilt, differing, work)
         report["diffoscope"] = [str(work / f"{name}.diffoscope.txt") for name in differing]

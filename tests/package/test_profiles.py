@@ -114,3 +114,8 @@ def test_an_archive_that_escapes_the_tree_is_refused(tmp_path, name):
 def test_profile_from_must_name_a_manifest_or_directory(config_data, tmp_path):
     with pytest.raises(UserError, match="neither a build manifest"):
         overrides.apply_overrides(config.parse(config_data), {"PROFILE_FROM": str(tmp_path / "nothing.json")})
+
+
+def test_an_empty_profile_from_means_train_as_usual(config_data):
+    settings = overrides.apply_overrides(config.parse(config_data), {"PROFILE_FROM": " "})
+    assert settings.profile_from is None

@@ -25,20 +25,25 @@ def make_deb(path, text):
                    env={**os.environ, "SOURCE_DATE_EPOCH": "1"})
 
 
-@pytest.fixture
-def built(project, config_data):
+def finished_pair(project, config_data, fast: str, manifest: dict) -> Build:
+    """A pair as `doit build` leaves it: its four .debs, its manifest and the verified tarball."""
     settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "DISTRO": "trixie",
-                                                                     "FAST_BUILD": "true"})
+                                                                     "FAST_BUILD": fast})
     build = Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(project))
     build.dist_dir.mkdir(parents=True)
     for deb in build.deb_files():
         make_deb(deb, "same")
-    build.manifest.write_text(json.dumps({"source": {"sha256": "ab"},
-                                          "build_image": {"packages": {"gcc:amd64": "14.2.0-19"}}}))
+    build.manifest.write_text(json.dumps(manifest))
     tarball = build.layout.tarball(build.version)
     tarball.parent.mkdir(parents=True)
     tarball.write_bytes(b"tarball")
     return build
+
+
+@pytest.fixture
+def built(project, config_data):
+    return finished_pair(project, config_data, "true", {"source": {"sha256": "ab"},
+                                                        "build_image": {"packages": {"gcc:amd64": "14.2.0-19"}}})
 
 
 def stand_in(build, change=None, packages=None):
@@ -96,3 +101,27 @@ def test_a_failed_rebuild_is_one_line(built):
         return subprocess.CompletedProcess(command, 1)
     with pytest.raises(UserError, match=r"the rebuild failed \(exit 1\)"):
         rebuild.rebuild_check(built, {}, run=run)
+
+
+@pytest.fixture
+def optimized(project, config_data):
+    """An optimized pair whose manifest records kept profiles."""
+    return finished_pair(project, config_data, "false", {
+        "profiles": {"default": {"sha256": "aa"}, "freethreaded": {"sha256": "bb"}}, "build_image": {"packages": {}}})
+
+
+def test_an_optimized_pair_is_rebuilt_from_its_own_kept_profile(optimized):
+    run, calls = stand_in(optimized)
+    assert rebuild.rebuild_check(optimized, {"FAST_BUILD": "false"}, run=run)["identical"]
+    assert f"PROFILE_FROM={optimized.manifest.resolve()}" in calls[0]
+    report = json.loads((rebuild.work_dir(optimized) / "report.json").read_text())
+    assert report["profile_from"] == str(optimized.manifest.resolve())
+    # the stand-in's manifest records no profiles: the comparison names what each build kept
+    assert report["profiles"]["default"] == {"first": "aa", "rebuild": None, "identical": False}
+
+
+def test_an_empty_profile_from_trains_the_rebuild_anew(optimized):
+    run, calls = stand_in(optimized)
+    rebuild.rebuild_check(optimized, {"FAST_BUILD": "false", "PROFILE_FROM": ""}, run=run)
+    assert "PROFILE_FROM=" in calls[0] and not any(c.startswith("PROFILE_FROM=/") for c in calls[0])
+    assert json.loads((rebuild.work_dir(optimized) / "report.json").read_text())["profile_from"] is None
