@@ -1,12 +1,14 @@
-"""The docs against the code: config.KEYS is the one list of config keys, and config.toml and
-docs/configuration.md must name every key it accepts, and nothing else; the README lists every command-line
-variable; docs/architecture.md maps every module."""
+"""The docs against the code: tasks/model/keys.py declares every config key once (type, default, one-line
+doc); docs/configuration.md carries its table as generated, and config.toml's comment above each key says its
+doc; the README lists every command-line variable; docs/architecture.md maps every module."""
 
 from __future__ import annotations
 
 import re
 
-from tasks.model import config
+import pytest
+
+from tasks.model import config, keys
 from tests.conftest import ROOT
 
 # tables whose keys the documentation table lists as `<prefix>.<key>`
@@ -71,3 +73,52 @@ def test_the_module_map_names_every_module():
     text = (ROOT / "docs" / "architecture.md").read_text()
     listed = set(re.findall(r"^\| `(tasks/[\w/]+\.py)` \|", text, re.M))
     assert listed == {str(p.relative_to(ROOT)) for p in (ROOT / "tasks").rglob("*.py")}
+
+
+def test_the_docs_carry_the_declared_table_of_keys():
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    assert keys.markdown_table() in text, "docs/configuration.md's table of keys is stale: paste in the output " \
+        "of `python3 -m tasks.model.keys`"
+
+
+def comment_above(lines: list[str], index: int) -> str:
+    """The comment block right above a line, as one whitespace-normalized string."""
+    block = []
+    while index > 0 and lines[index - 1].startswith("#"):
+        index -= 1
+        block.insert(0, lines[index].lstrip("#"))
+    return " ".join(" ".join(block).split())
+
+
+CONFIG_LINES = (ROOT / "config.toml").read_text().splitlines()
+FIXED = [k for k in keys.SPEC if "<" not in k.name]
+
+
+@pytest.mark.parametrize("spec", FIXED, ids=[k.name for k in FIXED])
+def test_config_toml_says_each_keys_doc_above_it(spec):
+    """The comment above `key =` in its [table] (or above [verification.signers]) holds the declared doc; a key
+    that shares a comment with the key above it may sit right under that key."""
+    section = CONFIG_LINES.index(f"[{spec.table}]") if spec.name != "verification.signers" else None
+    if section is None:
+        index = CONFIG_LINES.index("[verification.signers]")
+    else:
+        index = next(i for i in range(section + 1, len(CONFIG_LINES))
+                     if re.match(rf"^(# *)?{spec.key} =", CONFIG_LINES[i]))
+        while not CONFIG_LINES[index - 1].startswith("#") and re.match(r"^\w+ =", CONFIG_LINES[index - 1]):
+            index -= 1
+    assert " ".join(spec.doc.split()).lower() in comment_above(CONFIG_LINES, index).lower(), \
+        f"config.toml: the comment above {spec.name} does not say: {spec.doc}"
+
+
+def test_config_toml_describes_each_distro_key():
+    start = CONFIG_LINES.index("# One table per distro. Keys:")
+    block = []
+    for line in CONFIG_LINES[start + 1:]:
+        if not line.startswith("#"):
+            break
+        block.append(" ".join(line.lstrip("#").split()))
+    text = " ".join(block)
+    for spec in keys.SPEC:
+        if spec.table == "distros.<name>":
+            assert f"{spec.key} {' '.join(spec.doc.split())}" in text, f"config.toml: the distro keys' comment " \
+                f"does not say: {spec.key} {spec.doc}"

@@ -14,7 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from tasks.errors import UserError, clip
+from tasks.model import keys
 from tasks.model.checks import bounded, check_keys, matching, one_of, str_list, table_of, typed
+from tasks.model.keys import KEYS
 from tasks.model.settings import Ccache, Distro, Flags, Pin, Settings, Sources, Verification
 from tasks.model.versions import Version
 from tasks.sources.signatures import POLICIES, Signer
@@ -68,27 +70,23 @@ DOCKER_HOST_PATTERN = re.compile(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-
 REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|redis\+unix|http|https|file)://[A-Za-z0-9._~:/@%+=,|-]+$")
 CCACHE_SIZE_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)?[kMGT]i?$")
 
-# Every key config.toml may hold, per table: the one list the parser checks against, and a test checks
-# config.toml and docs/configuration.md against.
-KEYS: Mapping[str, frozenset[str]] = MappingProxyType({table: frozenset(keys.split()) for table, keys in {
-    "config": "build package flags sources verification build_deps distros pins ccache",
-    "build": "versions distros fast free_threaded jobs allow_unpinned smoke_tests",
-    "package": "prefix name_prefix revision maintainer compression fast_compression",
-    "flags": "common optimized fast free_threaded profile_task hardening lto toolchain bolt tail_call",
-    "sources": "order url_templates mirrors local_dirs timeout",
-    "verification": "policy bundle_dirs signers",
-    "verification.signers.<line>": "identity issuer",
-    "build_deps": "packages",
-    "ccache": "max_size remote_storage",
-    "distros.<name>": "base_image display codename family arch add_build_deps drop_build_deps add_configure "
-                      "drop_configure docker_host fast allow_expired_release llvm_version",
-    "pins.<version>": "sha256 size url",
-}.items()})
 
 FAMILIES = ("debian", "ubuntu")
 ARCHES = ("amd64", "arm64")
 SOURCE_KINDS = ("local", "url", "mirror", "debian-archive")
 MIRROR_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\{}]+$")
+
+
+def _get(table: Mapping[str, Any], name: str, where: str | None = None) -> Any:
+    """A key's value, type-checked, or its declared default (tasks/model/keys.py)."""
+    spec = keys.key(name)
+    return typed(table, spec.key, spec.kind, where or spec.table, spec.default)
+
+
+def _list(table: Mapping[str, Any], name: str, pattern: re.Pattern[str], what: str, where: str | None = None
+          ) -> tuple[str, ...]:
+    spec = keys.key(name)
+    return str_list(table, spec.key, where or spec.table, pattern, what, spec.default)
 
 
 def smoke_tests(value: Any, where: str) -> tuple[str, ...]:
@@ -115,42 +113,42 @@ def _read_distro(name: str, table: Any) -> Distro:
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
     check_keys(table, KEYS["distros.<name>"], where)
-    family = typed(table, "family", str, where)
+    family = _get(table, "distros.<name>.family", where)
     if family not in FAMILIES:
         raise UserError(f"{where}.family: {family!r} is not one of {', '.join(FAMILIES)}")
-    arch = typed(table, "arch", str, where, "amd64")
+    arch = _get(table, "distros.<name>.arch", where)
     if arch not in ARCHES:
         raise UserError(f"{where}.arch: {arch!r} is not one of {', '.join(ARCHES)} "
                         "(armhf is out of scope: Raspberry Pi OS 32-bit is ARMv6)")
     return Distro(
         name=name,
-        base_image=matching(typed(table, "base_image", str, where), IMAGE_PATTERN,
+        base_image=matching(_get(table, "distros.<name>.base_image", where), IMAGE_PATTERN,
                              f"{where}.base_image", "Docker image name"),
-        display=matching(typed(table, "display", str, where), DISPLAY_PATTERN,
+        display=matching(_get(table, "distros.<name>.display", where), DISPLAY_PATTERN,
                           f"{where}.display", "display name"),
-        codename=matching(typed(table, "codename", str, where), DISTRO_NAME_PATTERN,
+        codename=matching(_get(table, "distros.<name>.codename", where), DISTRO_NAME_PATTERN,
                            f"{where}.codename", "codename"),
         family=family,
         arch=arch,
-        add_build_deps=str_list(table, "add_build_deps", where, PACKAGE_PATTERN, "package name", []),
-        drop_build_deps=str_list(table, "drop_build_deps", where, PACKAGE_PATTERN, "package name", []),
-        add_configure=str_list(table, "add_configure", where, FLAG_PATTERN, "configure flag", []),
-        drop_configure=str_list(table, "drop_configure", where, FLAG_PATTERN, "configure flag", []),
+        add_build_deps=_list(table, "distros.<name>.add_build_deps", PACKAGE_PATTERN, "package name", where),
+        drop_build_deps=_list(table, "distros.<name>.drop_build_deps", PACKAGE_PATTERN, "package name", where),
+        add_configure=_list(table, "distros.<name>.add_configure", FLAG_PATTERN, "configure flag", where),
+        drop_configure=_list(table, "distros.<name>.drop_configure", FLAG_PATTERN, "configure flag", where),
         docker_host=_docker_host(table, where),
-        fast=typed(table, "fast", bool, where, None),
-        allow_expired_release=typed(table, "allow_expired_release", bool, where, False),
+        fast=_get(table, "distros.<name>.fast", where),
+        allow_expired_release=_get(table, "distros.<name>.allow_expired_release", where),
         llvm_version=_llvm_version(table, where),
     )
 
 
 def _llvm_version(table: Mapping[str, Any], where: str) -> int | None:
-    text = typed(table, "llvm_version", str, where, None)
+    text = _get(table, "distros.<name>.llvm_version", where)
     return None if text is None else int(matching(text, LLVM_VERSION_PATTERN, f"{where}.llvm_version",
                                                   "LLVM major version (e.g. \"19\")"))
 
 
 def _docker_host(table: Mapping[str, Any], where: str) -> str | None:
-    value = typed(table, "docker_host", str, where, "")
+    value = _get(table, "distros.<name>.docker_host", where)
     if not value:
         return None
     return matching(value, DOCKER_HOST_PATTERN, f"{where}.docker_host",
@@ -159,9 +157,9 @@ def _docker_host(table: Mapping[str, Any], where: str) -> str | None:
 
 def _read_ccache(table: Mapping[str, Any]) -> Ccache:
     check_keys(table, KEYS["ccache"], "ccache")
-    max_size = matching(typed(table, "max_size", str, "ccache", "5G"), CCACHE_SIZE_PATTERN, "ccache.max_size",
+    max_size = matching(_get(table, "ccache.max_size"), CCACHE_SIZE_PATTERN, "ccache.max_size",
                          "cache size (like 5G or 500M)")
-    remote = " ".join(typed(table, "remote_storage", str, "ccache", "").split())
+    remote = " ".join(_get(table, "ccache.remote_storage").split())
     for backend in remote.split():
         matching(backend, REMOTE_STORAGE_PATTERN, "ccache.remote_storage",
                   "ccache remote storage (redis://host:port, http://host:port/path, ...)")
@@ -170,10 +168,10 @@ def _read_ccache(table: Mapping[str, Any]) -> Ccache:
 
 def _read_verification(table: Mapping[str, Any]) -> Verification:
     check_keys(table, KEYS["verification"], "verification")
-    policy_name = typed(table, "policy", str, "verification", "if-available")
+    policy_name = _get(table, "verification.policy")
     if policy_name not in POLICIES:
         raise UserError(f"verification.policy: {policy_name!r} is not one of {', '.join(POLICIES)}")
-    bundle_dirs = typed(table, "bundle_dirs", list, "verification", [])
+    bundle_dirs = _get(table, "verification.bundle_dirs")
     for item in bundle_dirs:
         if not isinstance(item, str) or not item or "\n" in item:
             raise UserError(f"verification.bundle_dirs: {item!r} is not a directory path")
@@ -185,8 +183,10 @@ def _read_verification(table: Mapping[str, Any]) -> Verification:
             raise UserError(f"{where}: expected {{ identity = \"…\", issuer = \"https://…\" }}")
         check_keys(entry, KEYS["verification.signers.<line>"], where)
         signers[line] = Signer(
-            identity=matching(typed(entry, "identity", str, where), IDENTITY_PATTERN, f"{where}.identity", "identity"),
-            issuer=matching(typed(entry, "issuer", str, where), ISSUER_PATTERN, f"{where}.issuer", "OIDC issuer URL"),
+            identity=matching(_get(entry, "verification.signers.<line>.identity", where), IDENTITY_PATTERN,
+                              f"{where}.identity", "identity"),
+            issuer=matching(_get(entry, "verification.signers.<line>.issuer", where), ISSUER_PATTERN,
+                            f"{where}.issuer", "OIDC issuer URL"),
         )
     return Verification(policy_name, tuple(bundle_dirs), MappingProxyType(signers))
 
@@ -199,12 +199,12 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
         if not isinstance(entry, dict):
             raise UserError(f"{where}: expected {{ sha256 = \"…\", size = N }}")
         check_keys(entry, KEYS["pins.<version>"], where)
-        sha = matching(typed(entry, "sha256", str, where), SHA256_PATTERN, f"{where}.sha256",
+        sha = matching(_get(entry, "pins.<version>.sha256", where), SHA256_PATTERN, f"{where}.sha256",
                         "sha256 (64 lowercase hex digits)")
-        size = typed(entry, "size", int, where, None)
+        size = _get(entry, "pins.<version>.size", where)
         if size is not None:
             bounded(size, 1, MAX_TARBALL_SIZE, f"{where}.size", "bytes")
-        url = typed(entry, "url", str, where, None)
+        url = _get(entry, "pins.<version>.url", where)
         if url is not None:
             matching(url, URL_TEMPLATE_PATTERN, f"{where}.url", "URL")
         pins[key] = Pin(sha, size, url)
@@ -252,73 +252,73 @@ def parse(data: Mapping[str, Any]) -> Settings:
     if not all_distros:
         raise UserError("distros: no distro entries; add at least one [distros.<name>] table")
 
-    versions = typed(build, "versions", list, "build")
+    versions = _get(build, "build.versions")
     if not versions:
         raise UserError("build.versions: empty; list at least one CPython version")
     parsed_versions = tuple(Version.parse(v, "build.versions") for v in versions)
-    distro_names = typed(build, "distros", list, "build")
+    distro_names = _get(build, "build.distros")
     if not distro_names:
         raise UserError("build.distros: empty; list at least one distro entry")
     selected = tuple(known_distro(all_distros, n, "build.distros") for n in distro_names)
 
-    jobs = bounded(typed(build, "jobs", int, "build", 0), 0, MAX_JOBS, "build.jobs",
+    jobs = bounded(_get(build, "build.jobs"), 0, MAX_JOBS, "build.jobs",
                    "0 (all cores) or a number of jobs")
-    order = typed(sources, "order", list, "sources", list(SOURCE_KINDS))
+    order = _get(sources, "sources.order")
     for kind in order:
         if kind not in SOURCE_KINDS:
             raise UserError(f"sources.order: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
-    templates = str_list(sources, "url_templates", "sources", URL_TEMPLATE_PATTERN, "URL template", [])
+    templates = _list(sources, "sources.url_templates", URL_TEMPLATE_PATTERN, "URL template")
     for template in templates:
         try:
             template.format(version="3.13.0", folder="3.13.0")
         except (KeyError, IndexError, ValueError):
             raise UserError(f"sources.url_templates: {template!r} may only use {{version}} and {{folder}}") from None
-    local_dirs = typed(sources, "local_dirs", list, "sources", [])
+    local_dirs = _get(sources, "sources.local_dirs")
     for item in local_dirs:
         if not isinstance(item, str) or not item or "\n" in item:
             raise UserError(f"sources.local_dirs: {item!r} is not a directory path")
-    timeout = bounded(typed(sources, "timeout", int, "sources", 30), 1, MAX_TIMEOUT, "sources.timeout", "seconds")
+    timeout = bounded(_get(sources, "sources.timeout"), 1, MAX_TIMEOUT, "sources.timeout", "seconds")
 
     settings = Settings(
         versions=parsed_versions,
         distros=selected,
-        fast=typed(build, "fast", bool, "build", False),
-        free_threaded=typed(build, "free_threaded", bool, "build", True),
+        fast=_get(build, "build.fast"),
+        free_threaded=_get(build, "build.free_threaded"),
         jobs=jobs,
-        allow_unpinned=typed(build, "allow_unpinned", bool, "build", False),
-        smoke_tests=smoke_tests(build.get("smoke_tests", False), "build.smoke_tests"),
-        prefix_template=_prefix(typed(package, "prefix", str, "package", "/opt/python/python{major_minor}")),
-        name_prefix=matching(typed(package, "name_prefix", str, "package", "opt-"), NAME_PREFIX_PATTERN,
+        allow_unpinned=_get(build, "build.allow_unpinned"),
+        smoke_tests=smoke_tests(build.get("smoke_tests", keys.key("build.smoke_tests").default), "build.smoke_tests"),
+        prefix_template=_prefix(_get(package, "package.prefix")),
+        name_prefix=matching(_get(package, "package.name_prefix"), NAME_PREFIX_PATTERN,
                               "package.name_prefix",
                               "package name prefix (lowercase, ending in '-'; it must not be empty: "
                               "bare pythonX.Y names collide with the distro's own packages)"),
-        revision=matching(typed(package, "revision", str, "package", "1"), REVISION_PATTERN,
+        revision=matching(_get(package, "package.revision"), REVISION_PATTERN,
                            "package.revision", "Debian revision"),
-        maintainer=matching(typed(package, "maintainer", str, "package"), MAINTAINER_PATTERN,
+        maintainer=matching(_get(package, "package.maintainer"), MAINTAINER_PATTERN,
                              "package.maintainer", "maintainer ('Name <address>')"),
         flags=Flags(
-            common=str_list(flags, "common", "flags", FLAG_PATTERN, "configure flag"),
-            optimized=str_list(flags, "optimized", "flags", FLAG_PATTERN, "configure flag"),
-            fast=str_list(flags, "fast", "flags", FLAG_PATTERN, "configure flag"),
-            free_threaded=str_list(flags, "free_threaded", "flags", FLAG_PATTERN, "configure flag"),
-            profile_task=matching(typed(flags, "profile_task", str, "flags", ""), PROFILE_TASK_PATTERN,
+            common=_list(flags, "flags.common", FLAG_PATTERN, "configure flag"),
+            optimized=_list(flags, "flags.optimized", FLAG_PATTERN, "configure flag"),
+            fast=_list(flags, "flags.fast", FLAG_PATTERN, "configure flag"),
+            free_threaded=_list(flags, "flags.free_threaded", FLAG_PATTERN, "configure flag"),
+            profile_task=matching(_get(flags, "flags.profile_task"), PROFILE_TASK_PATTERN,
                                    "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
-            hardening=one_of(typed(flags, "hardening", str, "flags", "debian"), HARDENING_MODES, "flags.hardening"),
-            lto=one_of(typed(flags, "lto", str, "flags", "parallel"), LTO_MODES, "flags.lto"),
-            toolchain=matching(typed(flags, "toolchain", str, "flags", "gcc"), TOOLCHAIN_PATTERN, "flags.toolchain",
+            hardening=one_of(_get(flags, "flags.hardening"), HARDENING_MODES, "flags.hardening"),
+            lto=one_of(_get(flags, "flags.lto"), LTO_MODES, "flags.lto"),
+            toolchain=matching(_get(flags, "flags.toolchain"), TOOLCHAIN_PATTERN, "flags.toolchain",
                                "toolchain (gcc, clang or clang-N, e.g. clang-19)"),
-            bolt=typed(flags, "bolt", bool, "flags", False),
-            tail_call=typed(flags, "tail_call", bool, "flags", True),
+            bolt=_get(flags, "flags.bolt"),
+            tail_call=_get(flags, "flags.tail_call"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
-                        str_list(sources, "mirrors", "sources", MIRROR_PATTERN, "mirror URL", [])),
+                        _list(sources, "sources.mirrors", MIRROR_PATTERN, "mirror URL")),
         verification=_read_verification(table_of(data, "verification", "config")),
-        build_deps=str_list(build_deps, "packages", "build_deps", PACKAGE_PATTERN, "package name"),
+        build_deps=_list(build_deps, "build_deps.packages", PACKAGE_PATTERN, "package name"),
         pins=MappingProxyType(_read_pins(table_of(data, "pins", "config"))),
         all_distros=MappingProxyType(all_distros),
         ccache=_read_ccache(table_of(data, "ccache", "config")),
-        compression=one_of(typed(package, "compression", str, "package", "xz"), COMPRESSIONS, "package.compression"),
-        fast_compression=one_of(typed(package, "fast_compression", str, "package", "gzip"), COMPRESSIONS,
+        compression=one_of(_get(package, "package.compression"), COMPRESSIONS, "package.compression"),
+        fast_compression=one_of(_get(package, "package.fast_compression"), COMPRESSIONS,
                                  "package.fast_compression"),
     )
     check_pins(settings)
