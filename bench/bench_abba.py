@@ -10,12 +10,16 @@ a neighbour's burst or a thermal drift lands on every interpreter alike. Then:
 - overall: the per-benchmark ratio of the medians of all rounds' values, and its geometric mean;
 - spread: the lowest and highest round geometric mean. A gain is claimed only where the spread excludes 1.0.
 
-  run     --image TAG --minor 3.14 --variant LABEL=DEBS_DIR [...] [--override LABEL=DIR] [--rounds 3] --out DIR
+  run     --image TAG --minor 3.14 --variant LABEL=DEBS_DIR [...] [--override LABEL=DIR] [--rounds 3]
+          [--benchmarks a,b,...] [--threads] --out DIR
           the distro's pythonX.Y ("distro") and each variant's .debs (main and, if there, the free-threaded
-          add-on: LABEL-ft), in the distro's build image (any `doit build` for that distro made it)
+          add-on: LABEL-ft), in the distro's build image (any `doit build` for that distro made it);
+          --threads: then the threads loop (docker/bench/threads.py) with each, in ABBA order, 3 rounds
   report  --out DIR --line 3.14 --distro-name "Debian forky python3.14 3.14.8" [--publish DIR]
           the tables, summary.json in DIR, and with --publish: p5-summary.json plus the charts
-          (matplotlib: pip install -r bench/requirements.txt)
+          (matplotlib: pip install -r bench/requirements.txt). p5-summary.json also gets "free_threaded"
+          (each LABEL-ft single-threaded against LABEL: a time ratio, above 1 = slower; PEP 779's bar was
+          1.15) and "threads_loop" (best wall seconds per thread count, and the throughput with every core)
 
 Needs a running Docker engine and the package registry reachable through the host's proxy (pip installs
 pyperformance's benchmark scripts and pyperf).
@@ -72,6 +76,7 @@ def run(args: argparse.Namespace) -> None:
         args.image, ["bash", "/bench/abba.sh"], detach=True, network_mode="host", volumes=volumes,
         environment={"PB_MINOR": args.minor, "PB_BENCHMARKS": ",".join(args.benchmarks), "PB_ROUNDS": str(args.rounds),
                      "PB_PYPERFORMANCE": PYPERFORMANCE, "PIP_CERT": CA_BUNDLE,
+                     "PB_THREADS": "1" if args.threads else "",
                      "PB_OWNER": f"{os.getuid()}:{os.getgid()}"},
         user="0:0", labels={"python-builder.bench": "abba"})
     try:
@@ -88,7 +93,8 @@ def run(args: argparse.Namespace) -> None:
         sys.exit(f"bench_abba: the benchmark container exited {status}; see {out / 'run.log'}")
     (out / "settings.json").write_text(json.dumps({"image": args.image, "minor": args.minor, "rounds": args.rounds,
                                                    "benchmarks": list(args.benchmarks), "variants": args.variant,
-                                                   "pyperformance": PYPERFORMANCE}, indent=2) + "\n")
+                                                   "threads": args.threads, "pyperformance": PYPERFORMANCE},
+                                                  indent=2) + "\n")
 
 
 # --- report ---------------------------------------------------------------------------------------------
@@ -136,6 +142,37 @@ def compare(rounds: dict[int, dict[str, dict[str, list[float]]]], base: str, oth
             "per_benchmark": {n: round(r, 3) for n, r in ratios.items()}}
 
 
+def threads_table(out: Path) -> dict[str, dict]:
+    """The threads loop per interpreter: the best wall time of all runs per thread count, and the throughput
+    with every core against one thread (the same work per thread: N threads in the time of one = N x)."""
+    runs: dict[str, list[dict]] = {}
+    for path in sorted((out / "threads").glob("r*/*.json")):
+        runs.setdefault(path.stem.rpartition("-")[0], []).append(json.loads(path.read_text()))
+    table = {}
+    for label, results in sorted(runs.items()):
+        counts = sorted({int(n) for r in results for n in r["seconds"]})
+        best = {str(n): min(r["seconds"][str(n)] for r in results if str(n) in r["seconds"]) for n in counts}
+        top = str(counts[-1])
+        table[label] = {"gil": results[0]["gil"], "runs": len(results), "seconds": best,
+                        "gain": round(int(top) * best["1"] / best[top], 3)}
+    return table
+
+
+def free_threaded(summary: dict) -> list[dict]:
+    """PEP 779's question: each free-threaded interpreter, single-threaded, against its GIL twin (time ratio:
+    above 1 = slower; the bar for supported free-threading was 1.15)."""
+    entries = []
+    for name, result in summary["comparisons"].items():
+        label, _, base = name.partition(" vs ")
+        if base == "distro" or not label.endswith("-ft"):
+            continue
+        slowdown = round(1 / result["speedup"], 3)
+        spread = [round(1 / s, 3) for s in reversed(result["spread"])]
+        entries.append({"ours": label, "against": base, "single_thread_time_ratio": slowdown, "spread": spread,
+                        "within_pep779": bool(spread) and spread[1] <= 1.15})
+    return entries
+
+
 def report(args: argparse.Namespace) -> dict:
     out = Path(args.out)
     rounds = collect(out)
@@ -154,7 +191,10 @@ def report(args: argparse.Namespace) -> dict:
                                       for c in columns))
     print(f"{'geometric mean':<22}" + "".join(f"{comparisons[c]['speedup']:>30.3f}" for c in columns))
     print(f"{'spread over rounds':<22}" + "".join(f"{str(comparisons[c]['spread']):>30}" for c in columns))
-    summary = {"versions": versions, "comparisons": comparisons}
+    summary = {"versions": versions, "comparisons": comparisons, "threads": threads_table(out)}
+    for label, row in summary["threads"].items():
+        print(f"threads loop, {label}: " + ", ".join(f"{n} thread(s) {s:.2f} s" for n, s in row["seconds"].items())
+              + f"; throughput with every core: {row['gain']:.2f}x one thread's")
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     if args.publish:
         publish(args, summary, Path(args.publish))
@@ -173,8 +213,14 @@ def publish(args: argparse.Namespace, summary: dict, dest: Path) -> None:
                       "rounds": result["rounds"], "spread": result["spread"], "significant": result["significant"]})
     path = dest / "p5-summary.json"
     existing = json.loads(path.read_text()) if path.exists() else {"lines": []}
-    kept = [entry for entry in existing["lines"] if entry["line"] != args.line]
-    path.write_text(json.dumps({"lines": kept + lines}, indent=2) + "\n")
+    kept = [entry for entry in existing["lines"] if entry["line"] != args.line or not lines]
+    published = {**existing, "lines": kept + lines}
+    if free_threaded(summary):
+        published["free_threaded"] = [e for e in existing.get("free_threaded", []) if e["line"] != args.line] + \
+            [{"line": args.line, **e} for e in free_threaded(summary)]
+    if summary["threads"]:
+        published["threads_loop"] = {**existing.get("threads_loop", {}), args.line: summary["threads"]}
+    path.write_text(json.dumps(published, indent=2) + "\n")
     (dest / f"abba-{args.line}.json").write_text(json.dumps(summary, indent=2) + "\n")
     charts(summary, dest, args.line)
 
@@ -229,7 +275,9 @@ def main() -> None:
     p_run.add_argument("--override", action="append", default=[],
                        help="LABEL=DIR: files laid over that variant's extracted packages (paths below /)")
     p_run.add_argument("--rounds", type=int, default=3, choices=range(1, 10))
-    p_run.add_argument("--benchmarks", type=lambda s: tuple(s.split(",")), default=BENCHMARKS)
+    p_run.add_argument("--benchmarks", type=lambda s: tuple(n for n in s.split(",") if n), default=BENCHMARKS,
+                       help="comma-separated; empty: none (with --threads: the threads loop only)")
+    p_run.add_argument("--threads", action="store_true", help="also the threads loop (docker/bench/threads.py)")
     p_run.add_argument("--out", required=True)
     p_report = sub.add_parser("report")
     p_report.add_argument("--out", required=True)

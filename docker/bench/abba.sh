@@ -3,10 +3,13 @@
 # build image (as root: it installs packages), so each benchmark runs on each interpreter within a minute.
 # Environment:
 #   PB_MINOR          X.Y: the distro's own pythonX.Y (from its archive) is the baseline, labelled "distro"
-#   PB_BENCHMARKS     comma-separated pyperformance benchmark names (pure Python, no third-party needs)
+#   PB_BENCHMARKS     comma-separated pyperformance benchmark names (pure Python, no third-party needs);
+#                     empty: none (the threads loop only)
 #   PB_ROUNDS         rounds; in each, every benchmark runs in ABBA order (A B C ... C B A)
 #   PB_PYPERFORMANCE  the pyperformance version (its benchmark scripts; pyperf as it requires)
 #   PB_OWNER          uid:gid that gets the result files
+#   PB_THREADS        non-empty: after the rounds, threads.py (the threads loop) with every interpreter in ABBA
+#                     order, three rounds, into /out/threads/r<round>/<label>-<leg>.json
 # Mounts: /variants/<label>/ (read-only: one build's .debs each, and optionally override/, files laid over them; extracted side by side under /opt/variants,
 #         which works because our interpreters link libpython statically and find their prefix from their path),
 #         /bench (read-only, this directory), /out (results); the host's CA bundle, named by PIP_CERT, for pip.
@@ -48,5 +51,21 @@ for entry in "${pythons[@]}"; do
     venvs+=("${label}=/tmp/venv-${label}/bin/python")
     "$python" -VV > "/out/${label}.version"
 done
-"$runner/bin/python" /bench/abba.py "$benchmarks_dir" /out "$PB_ROUNDS" "$PB_BENCHMARKS" "${venvs[@]}"
+if [ -n "$PB_BENCHMARKS" ]; then
+    "$runner/bin/python" /bench/abba.py "$benchmarks_dir" /out "$PB_ROUNDS" "$PB_BENCHMARKS" "${venvs[@]}"
+fi
+if [ -n "${PB_THREADS:-}" ]; then
+    order=("${pythons[@]}")
+    for ((i = ${#pythons[@]} - 1; i >= 0; i--)); do order+=("${pythons[i]}"); done
+    for round in 1 2 3; do
+        mkdir -p "/out/threads/r${round}"
+        leg=0
+        for entry in "${order[@]}"; do
+            label=${entry%%=*} python=${entry#*=}
+            "$python" /bench/threads.py > "/out/threads/r${round}/${label}-${leg}.json"
+            echo "threads loop, round ${round}, ${label}: $(cat "/out/threads/r${round}/${label}-${leg}.json")"
+            leg=$((leg + 1))
+        done
+    done
+fi
 chown -R "$PB_OWNER" /out

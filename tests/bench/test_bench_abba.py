@@ -56,3 +56,28 @@ def test_run_refuses_mixing_results(tmp_path):
     (tmp_path / "raw").mkdir()
     with pytest.raises(SystemExit, match="choose another --out"):
         abba.run(argparse.Namespace(out=str(tmp_path), variant=["x=/nowhere"], override=[]))
+
+
+def test_free_threaded_and_the_threads_loop_are_published(tmp_path):
+    out = tmp_path / "run"
+    # the free-threaded twin takes 1.1x the time, in both rounds
+    write_round(out, 1, {"distro": {"a": 1.0}, "gcc": {"a": 1.0}, "gcc-ft": {"a": 1.1}})
+    write_round(out, 2, {"distro": {"a": 1.0}, "gcc": {"a": 1.0}, "gcc-ft": {"a": 1.1}})
+    for round_, (one, two) in enumerate([(1.0, 1.9), (0.9, 2.0)], start=1):
+        path = out / "threads" / f"r{round_}" / "gcc-0.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"cpus": 2, "gil": True, "seconds": {"1": one, "2": two}}))
+        (path.parent / "gcc-ft-1.json").write_text(json.dumps({"cpus": 2, "gil": False,
+                                                               "seconds": {"1": 1.0, "2": 1.0}}))
+    pub = tmp_path / "pub"
+    pub.mkdir()
+    (pub / "p5-summary.json").write_text(json.dumps({"lines": [{"line": "3.13", "kept": True}]}))
+    summary = abba.report(argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=str(pub)))
+    assert summary["threads"]["gcc"] == {"gil": True, "runs": 2, "seconds": {"1": 0.9, "2": 1.9}, "gain": 0.947}
+    assert summary["threads"]["gcc-ft"]["gain"] == 2.0
+    published = json.loads((pub / "p5-summary.json").read_text())
+    assert published["free_threaded"] == [{"line": "3.14", "ours": "gcc-ft", "against": "gcc",
+                                           "single_thread_time_ratio": 1.1, "spread": [1.1, 1.1],
+                                           "within_pep779": True}]
+    assert published["threads_loop"]["3.14"]["gcc-ft"]["seconds"] == {"1": 1.0, "2": 1.0}
+    assert [e["line"] for e in published["lines"]] == ["3.13", "3.14", "3.14"]  # other lines are kept
