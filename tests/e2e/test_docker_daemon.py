@@ -1,5 +1,7 @@
 """The Docker daemon stopping in the middle of a build: one clear line naming Docker, no target left;
-with the daemon back, the next run completes.
+with the daemon back, the next run completes. It is also the suite's reproducibility check: this second
+build of the pair (another checkout path, another time, a warm compiler cache, a compile killed half-way)
+gives the first build's bytes for all four .debs.
 
 Uses a second, real dockerd started by the test (tests/e2e/conftest.py: SecondEngine), so the engine the
 other tests use is never stopped. The project has no image on that engine: the first run bootstraps the
@@ -92,6 +94,16 @@ def test_daemon_stops_mid_build_then_the_next_run_completes(project, daemon_proj
     # cold one, a compile killed half-way and resumed: the main package and its debug symbols are the same
     # bytes (SOURCE_DATE_EPOCH is the release's date; the containers' paths are fixed)
     for deb in (name, "opt-python3.14-dbgsym_3.14.4-1+trixie_amd64.deb"):
+        ours, first = daemon_project / "dist" / "trixie" / deb, project / "dist" / "trixie" / deb
+        assert ours.read_bytes() == first.read_bytes(), deb
+    # and with the free-threaded interpreter too (packaged; the first build validated these bytes): all four
+    # .debs, main, add-on and both -dbgsym, are the first build's bytes
+    result = run_doit(daemon_project, f"package:{KEY}", "PYTHON_VERSION=3.14.4", "DISTRO=trixie",
+                      "FAST_BUILD=true", "BUILD_NOGIL=true", env=env)
+    assert f"compile_ft:{KEY}" in executed(result.stdout)
+    debs = sorted(p.name for p in (project / "dist" / "trixie").glob("opt-python3.14*_3.14.4-1+trixie_amd64.deb"))
+    assert len(debs) == 4, debs
+    for deb in debs:
         ours, first = daemon_project / "dist" / "trixie" / deb, project / "dist" / "trixie" / deb
         assert ours.read_bytes() == first.read_bytes(), deb
     assert engine.containers.list(all=True, filters={"label": f"io.python-builder.project={project_id}"}) == []
