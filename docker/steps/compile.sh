@@ -37,6 +37,17 @@ main() {
         echo "python-builder: toolchain ${cc}: ${cc_version}"
         pb_fact toolchain "$cc" "${cc_version}"
     fi
+    # CPython's rule for the DTrace probes' object (Python/pydtrace.o) hands dtrace the Makefile's CFLAGS,
+    # which it never defines: that one object was compiled without the hardening flags, so it lacked the CET
+    # property note (IBT, SHSTK) and the linker dropped the note from the whole interpreter. dtrace reads
+    # CFLAGS from its environment: give it configure's (the same flags every other object gets).
+    local dtrace cflags
+    read -r dtrace _ <<<"$(pb_make_var Makefile DTRACE)"
+    cflags=$(pb_make_var Makefile CONFIGURE_CFLAGS)
+    if [ -n "$dtrace" ]; then
+        case "$cflags" in *[\"\\\$\`]*) echo "compile: unexpected characters in CONFIGURE_CFLAGS" >&2; exit 2 ;; esac
+        make_args+=("DTRACE=env \"CFLAGS=${cflags//$'\t'/ }\" ${dtrace}")
+    fi
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"
         make clean  # in an optimized tree this also drops the PGO stamps and profile data
