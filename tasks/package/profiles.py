@@ -70,13 +70,23 @@ class Kept:
     sha256: str
 
 
-def kept(build: Build, variant: Variant) -> Kept | None:
+def kept(build: Build, variant: Variant, strict: bool = True) -> Kept | None:
     """The kept profile PROFILE_FROM names for this build's variant (None: train as usual). A manifest names
-    its archives and their sha256, which must match; a directory must hold the archive by its usual name."""
+    its archives and their sha256, which must match; a directory must hold the archive by its usual name.
+    strict=False (the task graph, which holds every pair of the matrix): None for a pair it does not fit; the
+    compile of a pair that runs checks strictly and says what does not fit."""
     source = build.settings.profile_from
     if not source or build.fast:
         return None
-    origin = Path(source)
+    try:
+        return _kept(build, variant, Path(source))
+    except UserError:
+        if strict:
+            raise
+        return None
+
+
+def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
     expected = None
     if origin.suffix == ".json":
         manifest = read_json(origin)

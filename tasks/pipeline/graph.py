@@ -26,7 +26,7 @@ from tasks.files import read_json
 from tasks.model.config import Settings
 from tasks.model.plan import Build, Layout, builds
 from tasks.model.variant import ALL as ALL_VARIANTS
-from tasks.model.variant import DEFAULT
+from tasks.model.variant import DEFAULT, Variant
 from tasks.package import packaging, profiles, tidy
 from tasks.pipeline import actions as steps
 from tasks.sources import extract
@@ -145,9 +145,7 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             # an optimized build's profile data is a target too: deleting it re-runs the compile
             "targets": [str(build.compiled_stamp(variant)),
                         *([str(build.profile_stamp(variant))] if build.profile_stamp(variant) else [])],
-            "uptodate": [config_changed({"profile_task": build.profile_task,
-                                          **({"profile_from": kept.sha256} if (kept := profiles.kept(build, variant))
-                                             else {})})],
+            "uptodate": [config_changed({"profile_task": build.profile_task, **_profile_from(build, variant)})],
         }
 
 
@@ -252,6 +250,12 @@ def remote_engines(settings: Settings, task_names: Iterable[str]) -> set[str]:
         if host:
             hosts.add(host)
     return hosts
+
+
+def _profile_from(build: Build, variant: Variant) -> dict[str, str]:
+    """A kept profile that fits this pair (PROFILE_FROM) is an input of its compile: another one re-runs it."""
+    kept = profiles.kept(build, variant, strict=False)
+    return {"profile_from": kept.sha256} if kept else {}
 
 
 def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, str]) -> Iterator[dict]:

@@ -89,6 +89,8 @@ def test_another_versions_manifest_is_refused(project, config_data, tmp_path):
     first.manifest.write_text(json.dumps({"package_version": "3.14.6-1+trixie", "profiles": {}}))
     with pytest.raises(UserError, match="not of 3.14.7-1\\+trixie"):
         profiles.kept(second, second.variants[0])
+    # the task graph holds every pair of the matrix: a manifest that fits another pair leaves this one alone
+    assert profiles.kept(second, second.variants[0], strict=False) is None
 
 
 def test_fast_builds_never_use_a_kept_profile(project, config_data, tmp_path):
@@ -119,3 +121,18 @@ def test_profile_from_must_name_a_manifest_or_directory(config_data, tmp_path):
 def test_an_empty_profile_from_means_train_as_usual(config_data):
     settings = overrides.apply_overrides(config.parse(config_data), {"PROFILE_FROM": " "})
     assert settings.profile_from is None
+
+
+def test_the_graph_of_a_matrix_takes_one_pairs_profile(project, config_data, tmp_path):
+    """`doit build:3.14.7-trixie PROFILE_FROM=<its manifest>` with 3.13.18 in the matrix: the graph builds, and
+    only 3.14.7's compiles carry the profile's sha256."""
+    from tasks.pipeline import graph
+
+    first, _ = kept_setup(project, config_data, tmp_path)
+    settings = overrides.apply_overrides(config.parse(config_data), {
+        "PYTHON_VERSION": "3.14.7,3.13.18", "DISTRO": "trixie", "PROFILE_FROM": str(first.manifest)})
+    compiles = {t["name"]: t for t in graph.all_tasks(settings, project) if t["basename"] == "compile" and t["name"]}
+    assert set(compiles) == {"3.14.7-trixie", "3.13.18-trixie"}
+    inputs = {name: task["uptodate"][0].config for name, task in compiles.items()}
+    sha = json.loads(first.manifest.read_text())["profiles"]["default"]["sha256"]
+    assert inputs["3.14.7-trixie"]["profile_from"] == sha and "profile_from" not in inputs["3.13.18-trixie"]
