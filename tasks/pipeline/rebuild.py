@@ -3,7 +3,9 @@
   dist/<distro>/*.deb + the manifest          (a finished `doit build:<version>-<distro>`)
       -> cache/rebuild/<key>/python-builder/   a copy of this checkout's inputs at another path, with the
                                                verified tarball and an empty compiler cache; its own build
-                                               image, installed anew from the archive
+                                               image tag (Docker reuses the layers it has for the same recipe
+                                               and package list; the two manifests' package versions are
+                                               compared either way)
       -> `doit build:<key>` there, with this run's command-line variables
       -> every .deb compared byte for byte; on a mismatch, diffoscope's report per differing .deb
          (cache/rebuild/<key>/<deb>.diffoscope.txt) and the build images' package versions compared
@@ -29,6 +31,7 @@ from tasks.errors import UserError
 from tasks.files import read_json, remove_tree, write_json_atomic
 from tasks.model.plan import Build
 from tasks.package.compare import compare_debs
+from tasks.sources.fetch import bundle_path
 
 INPUTS = ("dodo.py", "config.toml", "pyproject.toml", "tasks", "docker", "debian")
 
@@ -48,7 +51,9 @@ def scratch_copy(build: Build, dest: Path) -> None:
             shutil.copy2(source, dest / name)
     tarball = build.layout.tarball(build.version)
     (dest / "cache" / "downloads").mkdir(parents=True)
-    shutil.copy2(tarball, dest / "cache" / "downloads" / tarball.name)
+    for path in (tarball, bundle_path(tarball)):  # the download step keeps them: they match the pin
+        if path.is_file():
+            shutil.copy2(path, dest / "cache" / "downloads" / path.name)
 
 
 def rebuild_command(scratch: Path, key: str, variables: Mapping[str, str]) -> list[str]:

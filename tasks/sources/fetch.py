@@ -27,7 +27,7 @@ CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Candidate:
-    kind: str  # "local", "url" or "debian-archive"
+    kind: str  # "local", "url", "mirror" or "debian-archive"; "cache": already in place
     location: str  # a path or a URL
 
 
@@ -113,6 +113,9 @@ def fetch(settings: Settings, version: Version, dest: Path,
     """
     pin = settings.pin(version)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    kept = _already_here(settings, version, dest, pin)
+    if kept is not None:
+        return kept
     part = dest.with_name(dest.name + ".part")
     failures = []
     for candidate in candidates(settings, version, mirror):
@@ -172,6 +175,22 @@ def fetch(settings: Settings, version: Version, dest: Path,
         f"could not get {version.tarball_name} from any source ({tried}); "
         "put the tarball in a directory listed in [sources].local_dirs or fix [sources] in config.toml"
     )
+
+
+def _already_here(settings: Settings, version: Version, dest: Path, pin: Pin | None) -> dict | None:
+    """A pinned tarball already in its place (put there by hand, or by rebuild_check) is kept as it is, with
+    the bundle beside it; anything else there is replaced."""
+    if pin is None or not dest.is_file():
+        return None
+    digest, size = sha256_file(dest)
+    try:
+        _check(pin, digest, size)
+    except _Mismatch:
+        return None
+    print(f"  {dest} is already here and matches its pin", file=sys.stderr)
+    bundle = bundle_path(dest)
+    found = str(bundle) if bundle.is_file() else fetch_bundle(settings, version, dest, Candidate("cache", str(dest)))
+    return {"source": "cache", "location": str(dest), "sha256": digest, "size": size, "bundle": found}
 
 
 def _discard(part: Path) -> None:

@@ -333,3 +333,23 @@ def test_the_number_of_attempts_is_the_number_made(config_data, tmp_path):
     settings = settings_with(config_data, [f"http://127.0.0.1:{port}/{{version}}"])
     with pytest.raises(UserError, match=r"\(after 2 attempts\)"):
         sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
+
+
+def test_a_pinned_tarball_already_in_place_is_kept(config_data, tmp_path, capsys):
+    """Put there by hand, or by rebuild_check's scratch copy: no source is asked (this one is unreachable)."""
+    settings = settings_with(config_data, ["http://127.0.0.1:9/{version}"])
+    dest = tmp_path / "dl" / VERSION.tarball_name
+    dest.parent.mkdir()
+    dest.write_bytes(PAYLOAD)
+    result = sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert result["source"] == "cache" and result["sha256"] == SHA and dest.read_bytes() == PAYLOAD
+    assert "127.0.0.1:9" not in capsys.readouterr().err
+
+
+def test_another_file_in_place_is_replaced(config_data, server, tmp_path):
+    settings = settings_with(config_data, [f"{server}/good/{{folder}}/x"])
+    dest = tmp_path / "dl" / VERSION.tarball_name
+    dest.parent.mkdir()
+    dest.write_bytes(b"not the release")
+    assert sources.fetch(settings, VERSION, dest, mirror=no_mirror)["source"] == "url"
+    assert dest.read_bytes() == PAYLOAD
