@@ -14,7 +14,8 @@ a neighbour's burst or a thermal drift lands on every interpreter alike. Then:
           [--benchmarks a,b,...] [--threads] --out DIR
           the distro's pythonX.Y ("distro") and each variant's .debs (main and, if there, the free-threaded
           add-on: LABEL-ft), in the distro's build image (any `doit build` for that distro made it);
-          --threads: then the threads loop (docker/bench/threads.py) with each, in ABBA order, 3 rounds
+          --threads: then the threads loop (docker/bench/threads.py) with each, in ABBA order, 3 rounds;
+          --no-distro: without the distro's python (e.g. 3.14 on trixie), the variants against each other
   report  --out DIR --line 3.14 --distro-name "Debian forky python3.14 3.14.8" [--publish DIR]
           the tables, summary.json in DIR, and with --publish: p5-summary.json plus the charts
           (matplotlib: pip install -r bench/requirements.txt). p5-summary.json also gets "free_threaded"
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> None:
         args.image, ["bash", "/bench/abba.sh"], detach=True, network_mode="host", volumes=volumes,
         environment={"PB_MINOR": args.minor, "PB_BENCHMARKS": ",".join(args.benchmarks), "PB_ROUNDS": str(args.rounds),
                      "PB_PYPERFORMANCE": PYPERFORMANCE, "PIP_CERT": CA_BUNDLE,
-                     "PB_THREADS": "1" if args.threads else "",
+                     "PB_THREADS": "1" if args.threads else "", "PB_NO_DISTRO": "1" if args.no_distro else "",
                      "PB_OWNER": f"{os.getuid()}:{os.getgid()}"},
         user="0:0", labels={"python-builder.bench": "abba"})
     try:
@@ -93,7 +94,8 @@ def run(args: argparse.Namespace) -> None:
         sys.exit(f"bench_abba: the benchmark container exited {status}; see {out / 'run.log'}")
     (out / "settings.json").write_text(json.dumps({"image": args.image, "minor": args.minor, "rounds": args.rounds,
                                                    "benchmarks": list(args.benchmarks), "variants": args.variant,
-                                                   "threads": args.threads, "pyperformance": PYPERFORMANCE},
+                                                   "threads": args.threads, "no_distro": args.no_distro,
+                                                   "pyperformance": PYPERFORMANCE},
                                                   indent=2) + "\n")
 
 
@@ -176,9 +178,10 @@ def free_threaded(summary: dict) -> list[dict]:
 def report(args: argparse.Namespace) -> dict:
     out = Path(args.out)
     rounds = collect(out)
-    labels = sorted({label for r in rounds.values() for label in r} - {"distro"})
+    everyone = {label for r in rounds.values() for label in r}
+    labels = sorted(everyone - {"distro"})
     versions = {p.stem: p.read_text().strip() for p in out.glob("*.version")}
-    comparisons = {f"{label} vs distro": compare(rounds, "distro", label) for label in labels}
+    comparisons = {f"{label} vs distro": compare(rounds, "distro", label) for label in labels if "distro" in everyone}
     for label in labels:
         if label.endswith("-ft") and label[:-3] in labels:
             comparisons[f"{label} vs {label[:-3]}"] = compare(rounds, label[:-3], label)
@@ -278,6 +281,8 @@ def main() -> None:
     p_run.add_argument("--benchmarks", type=lambda s: tuple(n for n in s.split(",") if n), default=BENCHMARKS,
                        help="comma-separated; empty: none (with --threads: the threads loop only)")
     p_run.add_argument("--threads", action="store_true", help="also the threads loop (docker/bench/threads.py)")
+    p_run.add_argument("--no-distro", action="store_true",
+                       help="no distro python (its archive lacks pythonX.Y): the variants against each other")
     p_run.add_argument("--out", required=True)
     p_report = sub.add_parser("report")
     p_report.add_argument("--out", required=True)

@@ -3,6 +3,7 @@
 # build image (as root: it installs packages), so each benchmark runs on each interpreter within a minute.
 # Environment:
 #   PB_MINOR          X.Y: the distro's own pythonX.Y (from its archive) is the baseline, labelled "distro"
+#   PB_NO_DISTRO      non-empty: no distro python (a distro whose archive lacks pythonX.Y); variants only
 #   PB_BENCHMARKS     comma-separated pyperformance benchmark names (pure Python, no third-party needs);
 #                     empty: none (the threads loop only)
 #   PB_ROUNDS         rounds; in each, every benchmark runs in ABBA order (A B C ... C B A)
@@ -17,9 +18,12 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 case "$PB_MINOR" in 3.[0-9]|3.[1-9][0-9]) ;; *) echo "abba: bad PB_MINOR" >&2; exit 2 ;; esac
 case "$PB_ROUNDS" in [1-9]) ;; *) echo "abba: bad PB_ROUNDS" >&2; exit 2 ;; esac
-apt-get update -q >/dev/null
-apt-get install -y -q --no-install-recommends "python${PB_MINOR}" "python${PB_MINOR}-venv" >/dev/null
-pythons=("distro=/usr/bin/python${PB_MINOR}")
+pythons=()
+if [ -z "${PB_NO_DISTRO:-}" ]; then
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "python${PB_MINOR}" "python${PB_MINOR}-venv" >/dev/null
+    pythons+=("distro=/usr/bin/python${PB_MINOR}")
+fi
 for dir in /variants/*/; do
     label=$(basename "$dir")
     root="/opt/variants/${label}"
@@ -38,7 +42,8 @@ for dir in /variants/*/; do
     fi
 done
 runner=/tmp/runner
-"/usr/bin/python${PB_MINOR}" -m venv "$runner"
+first=${pythons[0]}
+"${first#*=}" -m venv "$runner"  # the distro's python, or (PB_NO_DISTRO) the first variant's
 "$runner/bin/pip" install -q "pyperformance==${PB_PYPERFORMANCE}"
 pyperf_version=$("$runner/bin/python" -c 'import importlib.metadata as m; print(m.version("pyperf"))')
 benchmarks_dir=$("$runner/bin/python" -c 'import pyperformance, os; print(os.path.join(os.path.dirname(pyperformance.__file__), "data-files", "benchmarks"))')

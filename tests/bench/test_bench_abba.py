@@ -81,3 +81,11 @@ def test_free_threaded_and_the_threads_loop_are_published(tmp_path):
                                            "within_pep779": True}]
     assert published["threads_loop"]["3.14"]["gcc-ft"]["seconds"] == {"1": 1.0, "2": 1.0}
     assert [e["line"] for e in published["lines"]] == ["3.13", "3.14", "3.14"]  # other lines are kept
+
+
+def test_without_the_distros_python_the_twins_are_still_compared(tmp_path):
+    out = tmp_path / "run"
+    write_round(out, 1, {"gcc": {"a": 1.0}, "gcc-ft": {"a": 1.2}})
+    summary = abba.report(argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=None))
+    assert list(summary["comparisons"]) == ["gcc-ft vs gcc"]
+    assert abba.free_threaded(summary)[0]["single_thread_time_ratio"] == 1.2
