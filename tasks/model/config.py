@@ -73,7 +73,7 @@ CCACHE_SIZE_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)?[kMGT]i?$")
 
 FAMILIES = ("debian", "ubuntu")
 ARCHES = ("amd64", "arm64")
-SOURCE_KINDS = ("local", "url", "mirror", "debian-archive")
+SOURCE_KINDS: tuple[str, ...] = keys.key("sources.order").default  # every kind; the default order tries them all
 MIRROR_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\{}]+$")
 
 
