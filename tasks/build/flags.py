@@ -30,9 +30,10 @@ def configure_args(settings: Settings, distro: Distro, version: Version, variant
 
 
 def build_deps(settings: Settings, distro: Distro) -> tuple[str, ...]:
-    """Build-image packages for a distro: the common list, minus its drops, plus its additions and the
-    configured toolchain's (clang, llvm, bolt)."""
+    """Build-image packages for a distro: the common list, minus its drops, plus its additions and what the
+    toolchain of the run's builds needs (clang, llvm, bolt)."""
     packages = [p for p in settings.build_deps if p not in distro.drop_build_deps]
     packages += [p for p in distro.add_build_deps if p not in packages]
-    packages += [p for p in image_packages(settings.flags, distro) if p not in packages]
+    toolchain = image_packages(settings.flags, distro, settings.versions, settings.fast)
+    packages += [p for p in toolchain if p not in packages]
     return tuple(packages)

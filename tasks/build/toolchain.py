@@ -1,5 +1,7 @@
 """The compiler a build uses, and what it brings: gcc (the distro's default), or the distro's clang with
 ThinLTO, llvm-profdata's PGO and, on 3.14+, the tail-calling interpreter; BOLT is a switch of its own.
+"auto" (the default) picks per line what measured faster (docs/benchmarks.md): clang for optimized builds
+of 3.14+ where the distro's clang builds the tail-calling interpreter, gcc otherwise.
 
   [flags] toolchain, bolt, tail_call  +  the distro's llvm_version  +  the version's line
       -> Toolchain (one per build)
@@ -22,6 +24,9 @@ from tasks.model.versions import Version
 LINE_GATES = {
     "tail_call": (3, 14),  # --with-tail-call-interp (needs clang's preserve_none and musttail)
     "bolt": (3, 12),  # --enable-bolt
+    # toolchain "auto" picks clang from this line on: 3.14.7 with clang 21 (PGO, ThinLTO, tail calls) ran
+    # 1.084x Debian's python3.14 where gcc ran 0.965x; 3.13.15 with clang 19 (no tail calls) ran 0.967x
+    "auto_clang": (3, 14),
 }
 TAIL_CALL_MIN_CLANG = 19
 
@@ -69,11 +74,23 @@ def _since(version: Version, feature: str) -> bool:
     return (version.major, version.minor) >= LINE_GATES[feature]
 
 
+def _auto_llvm(distro: Distro, version: Version, fast: bool) -> int | None:
+    """What "auto" builds with: the distro's clang for an optimized build of a line where clang measured
+    faster, if that clang can build the tail-calling interpreter (where the gain comes from); else gcc
+    (None). FAST builds, whose speed nobody measures, keep gcc and a build image without clang."""
+    llvm = distro.llvm_version
+    if fast or llvm is None or llvm < TAIL_CALL_MIN_CLANG or not _since(version, "auto_clang"):
+        return None
+    return llvm
+
+
 def resolve(flags: Flags, distro: Distro, version: Version, fast: bool) -> Toolchain:
     """The toolchain of one build. A setting that does not apply (the tail-calling interpreter before 3.14
     or on gcc, BOLT in a FAST build) is left out, not an error: the manifest records what was used."""
     if flags.toolchain == "gcc":
         llvm = None
+    elif flags.toolchain == "auto":
+        llvm = _auto_llvm(distro, version, fast)
     elif flags.toolchain == "clang":
         if distro.llvm_version is None:
             raise UserError(f"toolchain clang: distros.{distro.name} names no llvm_version; set it (e.g. "
@@ -93,8 +110,10 @@ def resolve(flags: Flags, distro: Distro, version: Version, fast: bool) -> Toolc
     return Toolchain(compiler=compiler, llvm=llvm, tail_call=tail_call, bolt=bolt)
 
 
-def image_packages(flags: Flags, distro: Distro) -> tuple[str, ...]:
-    """What a distro's build image needs for the configured toolchain, whatever the version (BOLT's package
-    whenever bolt is on: the image is shared by FAST and optimized builds)."""
-    newest = Version(3, 99, 0)
-    return resolve(flags, distro, newest, fast=False).packages()
+def image_packages(flags: Flags, distro: Distro, versions: tuple[Version, ...], fast: bool) -> tuple[str, ...]:
+    """What a distro's build image needs for the run's builds of these versions: clang's packages when one of
+    them uses clang, BOLT's when one uses BOLT (a FAST run: neither, unless clang is named)."""
+    packages: list[str] = []
+    for version in versions:
+        packages += [p for p in resolve(flags, distro, version, fast).packages() if p not in packages]
+    return tuple(packages)

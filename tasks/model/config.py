@@ -52,8 +52,10 @@ HARDENING_MODES = ("off", "dpkg", "debian")
 # balanced partitions on every core and compiles the PGO training build without LTO; "cpython" keeps
 # CPython's own flags (3.13: one partition on one core, in both PGO stages).
 LTO_MODES = ("parallel", "cpython")
-# The compiler of a build (tasks/build/toolchain.py): "gcc", "clang" (the distro's llvm_version) or "clang-N".
-TOOLCHAIN_PATTERN = re.compile(r"^(gcc|clang|clang-[1-9][0-9])$", re.ASCII)
+# The compiler of a build (tasks/build/toolchain.py): "auto", "gcc", "clang" (the distro's llvm_version) or
+# "clang-N".
+TOOLCHAIN_PATTERN = re.compile(r"^(auto|gcc|clang|clang-[1-9][0-9])$", re.ASCII)
+TOOLCHAIN_FORMS = "toolchain (auto, gcc, clang or clang-N, e.g. clang-19)"
 LLVM_VERSION_PATTERN = re.compile(r"^[1-9][0-9]$", re.ASCII)
 # dpkg-deb compressors the packages may use (Debian's lintian rejects zstd members as a malformed .deb)
 COMPRESSIONS = ("xz", "gzip", "none")
@@ -305,8 +307,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
                                    "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
             hardening=one_of(_get(flags, "flags.hardening"), HARDENING_MODES, "flags.hardening"),
             lto=one_of(_get(flags, "flags.lto"), LTO_MODES, "flags.lto"),
-            toolchain=matching(_get(flags, "flags.toolchain"), TOOLCHAIN_PATTERN, "flags.toolchain",
-                               "toolchain (gcc, clang or clang-N, e.g. clang-19)"),
+            toolchain=matching(_get(flags, "flags.toolchain"), TOOLCHAIN_PATTERN, "flags.toolchain", TOOLCHAIN_FORMS),
             bolt=_get(flags, "flags.bolt"),
             tail_call=_get(flags, "flags.tail_call"),
         ),

@@ -67,7 +67,8 @@ SPEC: tuple[Key, ...] = (
     Key("flags.profile_task", str, "", "the PGO training workload (make PROFILE_TASK=); empty: CPython's own"),
     Key("flags.hardening", str, "debian", "compiler and linker hardening: debian, dpkg or off"),
     Key("flags.lto", str, "parallel", "how gcc's link-time optimization runs: parallel or cpython"),
-    Key("flags.toolchain", str, "gcc", "the compiler: gcc, clang (the entry's llvm_version) or clang-N"),
+    Key("flags.toolchain", str, "auto",
+        "the compiler: auto (clang where it measured faster), gcc, clang (the entry's llvm_version) or clang-N"),
     Key("flags.bolt", bool, False, "true: llvm-bolt optimizes the linked interpreter (3.12+, optimized builds)"),
     Key("flags.tail_call", bool, True, "true: the tail-calling interpreter with clang 19+ on 3.14+"),
     Key("sources.order", list, ("local", "url", "mirror", "debian-archive"), "where tarballs come from, tried in "

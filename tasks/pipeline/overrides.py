@@ -19,6 +19,7 @@ from tasks.model.config import (
     MAJOR_MINOR_PATTERN,
     MICRO_PATTERN,
     PROFILE_TASK_PATTERN,
+    TOOLCHAIN_FORMS,
     TOOLCHAIN_PATTERN,
     check_pins,
     known_distro,
@@ -118,8 +119,7 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     if "LTO" in variables:
         flag_changes["lto"] = one_of(variables["LTO"], LTO_MODES, "LTO")
     if "TOOLCHAIN" in variables:
-        flag_changes["toolchain"] = matching(variables["TOOLCHAIN"], TOOLCHAIN_PATTERN, "TOOLCHAIN",
-                                              "toolchain (gcc, clang or clang-N, e.g. clang-19)")
+        flag_changes["toolchain"] = matching(variables["TOOLCHAIN"], TOOLCHAIN_PATTERN, "TOOLCHAIN", TOOLCHAIN_FORMS)
     if "BOLT" in variables:
         flag_changes["bolt"] = parse_bool(variables["BOLT"], "BOLT")
     if "PROFILE_TASK" in variables:

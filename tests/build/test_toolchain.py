@@ -19,13 +19,37 @@ def build_for(config_data, root, version="3.14.7", distro="trixie", **variables)
     return Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(root))
 
 
-def test_gcc_is_the_default_and_changes_nothing(config_data, root):
-    build = build_for(config_data, root)
+def test_gcc_changes_nothing(config_data, root):
+    build = build_for(config_data, root, TOOLCHAIN="gcc")
     assert build.toolchain.label == "gcc"
     assert build.toolchain.environment() == {"PB_CC": "gcc", "PB_LLVM": ""}
     args = build.configure_args(DEFAULT)
     assert "--with-lto" in args and "--with-tail-call-interp" not in args and "--enable-bolt" not in args
     assert not any(p.startswith(("clang", "llvm", "bolt")) for p in build_deps(build.settings, build.distro))
+
+
+@pytest.mark.parametrize("version, distro, fast, expected", [
+    ("3.14.7", "trixie", "false", "clang-19+tailcall"),  # the line where clang measured faster
+    ("3.15.0rc2", "forky", "false", "clang-21+tailcall"),
+    ("3.13.15", "trixie", "false", "gcc"),  # clang without tail calls measured slower than Debian's gcc build
+    ("3.14.7", "trixie", "true", "gcc"),  # FAST builds keep gcc
+    ("3.14.7", "bookworm", "false", "gcc"),  # no llvm_version named
+])
+def test_auto_is_the_default_and_picks_clang_where_it_measured_faster(config_data, root, version, distro, fast,
+                                                                    expected):
+    build = build_for(config_data, root, version=version, distro=distro, FAST_BUILD=fast)
+    assert build.settings.flags.toolchain == "auto"
+    assert build.toolchain.label == expected
+    clang_in_image = any(p.startswith("clang") for p in build_deps(build.settings, build.distro))
+    assert clang_in_image == expected.startswith("clang")  # the image has what the run's builds use
+
+
+def test_auto_keeps_gcc_where_the_distros_clang_cannot_build_the_tail_calling_interpreter(config_data, root):
+    data = copy.deepcopy(config_data)
+    data["distros"]["noble"]["llvm_version"] = "18"
+    build = build_for(data, root, distro="noble", FAST_BUILD="false")
+    assert build.toolchain.label == "gcc"
+    assert not any(p.startswith("clang") for p in build_deps(build.settings, build.distro))
 
 
 def test_the_distros_clang_brings_thin_lto_and_the_tail_calling_interpreter(config_data, root):
