@@ -138,12 +138,13 @@ def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run
         diffoscope(build, rebuilt, differing, work)
         report["diffoscope"] = [str(work / f"{name}.diffoscope.txt") for name in differing]
     write_json_atomic(work / "report.json", report)
-    remove_tree(scratch / "cache" / "build")  # the rebuild's trees; its dist/ and logs stay for a look
-    if differing:
+    if differing:  # the rebuild's build trees stay, to compare objects with the first build's
         why = (f"; the build images differ in {len(report['image_package_differences'])} package versions"
                if report["image_package_differences"] else "")
         raise UserError(f"rebuild_check:{build.key}: {len(differing)} of {len(entries)} .debs differ{why}; "
-                        f"diffoscope: {report['diffoscope'][0]} (report: {work / 'report.json'})")
+                        f"diffoscope: {report['diffoscope'][0]} (report: {work / 'report.json'}; the rebuild's "
+                        f"build trees: {scratch / 'cache' / 'build'})")
+    remove_tree(scratch / "cache" / "build")  # identical: the rebuild's trees go; its dist/ and logs stay
     print(f"rebuild_check:{build.key}: all {len(entries)} .debs are identical (report: {work / 'report.json'})",
           file=sys.stderr)
     return {"identical": True, "debs": len(entries)}

@@ -55,6 +55,7 @@ def stand_in(build, change=None, packages=None):
         scratch = rebuild.work_dir(build) / "python-builder"
         assert (scratch / "cache" / "downloads" / "Python-3.14.7.tar.xz").read_bytes() == b"tarball"
         assert (scratch / "dodo.py").is_file() and (scratch / "tasks").is_dir()
+        (scratch / "cache" / "build" / "3.14.7-trixie").mkdir(parents=True)  # the rebuild's build tree
         dist = scratch / "dist" / "trixie"
         dist.mkdir(parents=True)
         for deb in build.deb_files():
@@ -74,6 +75,7 @@ def test_identical_rebuild_passes_and_reports(built):
     assert command[command.index("--dir") + 1] == str(rebuild.work_dir(built) / "python-builder")
     report = json.loads((rebuild.work_dir(built) / "report.json").read_text())
     assert report["identical"] and len(report["debs"]) == 4 and report["image_package_differences"] == []
+    assert not (rebuild.work_dir(built) / "python-builder" / "cache" / "build").exists()  # identical: it goes
 
 
 def test_a_differing_deb_names_its_members_and_runs_diffoscope(built, monkeypatch):
@@ -88,6 +90,8 @@ def test_a_differing_deb_names_its_members_and_runs_diffoscope(built, monkeypatc
     entry = next(e for e in report["debs"] if e["name"] == main)
     assert entry["differing_members"] == ["fsys: ./opt/file (content)"]
     assert report["image_package_differences"] == ["gcc:amd64 14.2.0-19 -> 14.2.0-20"]
+    # a difference keeps the rebuild's build tree, to compare its objects with the first build's
+    assert (rebuild.work_dir(built) / "python-builder" / "cache" / "build" / "3.14.7-trixie").is_dir()
 
 
 def test_nothing_built_names_the_command(built):
