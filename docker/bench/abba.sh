@@ -57,20 +57,9 @@ for entry in "${pythons[@]}"; do
     "$python" -VV > "/out/${label}.version"
 done
 if [ -n "$PB_BENCHMARKS" ]; then
-    "$runner/bin/python" /bench/abba.py "$benchmarks_dir" /out "$PB_ROUNDS" "$PB_BENCHMARKS" "${venvs[@]}"
+    "$runner/bin/python" /bench/abba.py benchmarks "$benchmarks_dir" /out "$PB_ROUNDS" "$PB_BENCHMARKS" "${venvs[@]}"
 fi
 if [ -n "${PB_THREADS:-}" ]; then
-    order=("${pythons[@]}")
-    for ((i = ${#pythons[@]} - 1; i >= 0; i--)); do order+=("${pythons[i]}"); done
-    for round in 1 2 3; do
-        mkdir -p "/out/threads/r${round}"
-        leg=0
-        for entry in "${order[@]}"; do
-            label=${entry%%=*} python=${entry#*=}
-            "$python" /bench/threads.py > "/out/threads/r${round}/${label}-${leg}.json"
-            echo "threads loop, round ${round}, ${label}: $(cat "/out/threads/r${round}/${label}-${leg}.json")"
-            leg=$((leg + 1))
-        done
-    done
+    "$runner/bin/python" /bench/abba.py threads /bench/threads.py /out 3 "${pythons[@]}"
 fi
 chown -R "$PB_OWNER" /out
