@@ -11,6 +11,9 @@
                      with both interpreters, in another empty copy
   micro-rebuild-cold with --cold-micro: 3.13.5, then 3.13.15 after emptying cache/ccache, in a third copy
                      (the micro-version rebuild without the compiler cache)
+  adjacent-A-B       with --adjacent: FAST builds (default interpreter) of A cold, then of the next micro
+                     version B in the same copy, for 3.13.14 -> 3.13.15 and 3.14.6 -> 3.14.7: the compiler
+                     cache's hit rate between adjacent releases, a figure (issue 17's withdrawn P2)
 
 The build image is cached by Docker across copies (same recipe), so "cold" means an empty cache/
 (downloads, build trees, ccache) with the image already built; the image step's own time is in the table.
@@ -60,6 +63,7 @@ def measure(name: str, project: Path, *args: str) -> dict:
     return row
 
 
+ADJACENT = (("3.13.14", "3.13.15"), ("3.14.6", "3.14.7"))  # pinned pairs of neighbouring releases
 DEFAULT_VARIANT_STEPS = re.compile(r"^\.  (configure|compile):", re.M)
 FT_FLAG = "--with-computed-gotos"  # gcc's default anyway: a real configure change with the same code
 
@@ -78,6 +82,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
     parser.add_argument("--cold-micro", action="store_true", help="also measure the micro rebuild without ccache")
     parser.add_argument("--optimized", action="store_true", help="also P4, the optimized build of both interpreters")
+    parser.add_argument("--adjacent", action="store_true", help="also adjacent micro versions (ccache hit rate)")
     parser.add_argument("--only-extra", action="store_true", help="skip the FAST cases (run only the options given)")
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="pb-bench-"))
@@ -88,6 +93,12 @@ def main() -> None:
             fourth = copy_project(scratch / "d")
             rows.append(measure("optimized-both", fourth, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=true",
                                 "DISTRO=trixie", "FAST_BUILD=false"))
+        if options.adjacent:
+            for older, newer in ADJACENT:
+                copy = copy_project(scratch / f"adjacent-{older}")
+                for version in (older, newer):
+                    rows.append(measure(f"adjacent-{older}" + (f"-{newer}" if version == newer else ""), copy,
+                                        "build", f"PYTHON_VERSION={version}", "BUILD_NOGIL=false", *common))
         if options.only_extra:
             return finish(rows, scratch, options)
         first = copy_project(scratch / "a")
