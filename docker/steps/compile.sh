@@ -14,6 +14,8 @@ set -euo pipefail
 main() {
     # shellcheck source=lto.sh
     . "$(dirname "$0")/lto.sh"
+    # shellcheck source=bolt.sh
+    . "$(dirname "$0")/bolt.sh"
     # shellcheck source=facts.sh
     . "$(dirname "$0")/facts.sh"
     cd "${PB_BUILD_DIR:-/build}"
@@ -48,18 +50,11 @@ main() {
         case "$cflags" in *[\"\\\$\`]*) echo "compile: unexpected characters in CONFIGURE_CFLAGS" >&2; exit 2 ;; esac
         make_args+=("DTRACE=env \"CFLAGS=${cflags//$'\t'/ }\" ${dtrace}")
     fi
-    # A BOLT build (--enable-bolt): llvm-bolt 21 crashes (SIGSEGV, exit 139) rewriting the debug information
-    # of functions that CPython's -inline-all made it inline (measured on 3.14.7 with forky's bolt-21: the
-    # same run succeeds without -inline-all, or without -update-debug-sections). Keeping the debug
-    # information right matters more (the -dbgsym package): run CPython's llvm-bolt flags without -inline-all.
-    local bolt_flags word words kept=()
-    bolt_flags=$(sed -n 's/^BOLT_APPLY_FLAGS[[:space:]]*:\{0,1\}=[[:space:]]*//p' Makefile | head -n 1)
-    if grep -qE '^all:[[:space:]]+bolt-opt' Makefile && [ -n "$bolt_flags" ]; then
-        case "$bolt_flags" in *[\"\\\$\`\']*) echo "compile: unexpected characters in BOLT_APPLY_FLAGS" >&2; exit 2 ;; esac
-        read -r -a words <<<"$bolt_flags"
-        for word in "${words[@]}"; do [ "$word" = -inline-all ] || kept+=("$word"); done
-        make_args+=("BOLT_APPLY_FLAGS=${kept[*]}")
-        pb_fact bolt apply_flags "${kept[*]}"
+    local bolt_args
+    bolt_args=$(pb_bolt_make_args)  # bolt.sh: CPython's llvm-bolt flags without -inline-all
+    if [ -n "$bolt_args" ]; then
+        make_args+=("$bolt_args")
+        pb_fact bolt apply_flags "${bolt_args#BOLT_APPLY_FLAGS=}"
     fi
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"

@@ -16,6 +16,8 @@ rm -f "$PB_FACTS"
 . "$here/buildflags.sh"
 # shellcheck source=lto.sh
 . "$here/lto.sh"
+# shellcheck source=bolt.sh
+. "$here/bolt.sh"
 # shellcheck source=toolchain.sh
 . "$here/toolchain.sh"
 pb_buildflags "${PB_HARDENING:-off}"
@@ -24,3 +26,4 @@ cd /build
 echo "python-builder: configure $*"
 /src/configure "$@"
 pb_lto_configure "${PB_LTO:-cpython}"
+pb_bolt_configure

@@ -19,7 +19,7 @@ from tasks.model.variant import DEFAULT, FREETHREADED, Variant
 from tasks.package import compiler_names, profiles, tidy
 
 TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
-                  "lintian-overrides-tests.in", "postinst.in", "prerm.in")
+                  "lintian-overrides-tests.in", "lintian-overrides-bolt.in", "postinst.in", "prerm.in")
 STATIC_FILES = ("rules", "install-staged.sh", "copyright")
 
 
@@ -77,8 +77,9 @@ def package_values_for(build: Build, package: str) -> dict[str, str]:
     """Values of one binary package: its interpreter and the stdlib directory it owns."""
     suffix = FREETHREADED.abi_suffix if package == build.package_ft else DEFAULT.abi_suffix
     libdir = f"{build.prefix}/lib/python{build.version.major_minor}{suffix}"
-    return {"PACKAGE": package, "INTERPRETER": build.interpreter + suffix, "LIBDIR": libdir,
-            "LIBDIR_REL": libdir.lstrip("/")}
+    interpreter = build.interpreter + suffix
+    return {"PACKAGE": package, "INTERPRETER": interpreter, "INTERPRETER_REL": interpreter.lstrip("/"),
+            "LIBDIR": libdir, "LIBDIR_REL": libdir.lstrip("/")}
 
 
 def override_templates(build: Build, package: str) -> list[str]:
@@ -86,6 +87,8 @@ def override_templates(build: Build, package: str) -> list[str]:
     names = ["lintian-overrides.in"]
     if package == build.package_main and build.test_suite:
         names.append("lintian-overrides-tests.in")
+    if build.toolchain.bolt:
+        names.append("lintian-overrides-bolt.in")
     return names
 
 

@@ -12,6 +12,7 @@ Dataflow (one arrow per task family; targets are stamps under cache/, .debs unde
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,8 +72,22 @@ def _group(basename: str) -> dict:
     return {"basename": basename, "name": None, "doc": DOCS[basename]}
 
 
+# a step script sourcing another from its own directory: `. "$here/lto.sh"` or `. "$(dirname "$0")/lto.sh"`
+_SOURCED = re.compile(r'^\s*\.\s+"\$(?:here|\(dirname "\$0"\))/([A-Za-z0-9_.-]+\.sh)"', re.M)
+
+
 def _scripts(layout: Layout, *names: str) -> list[str]:
-    return [str(layout.root / "docker" / "steps" / n) for n in names]
+    """The step scripts and, read from them, every script they source: each once, in order."""
+    steps = layout.root / "docker" / "steps"
+    found: list[str] = []
+    todo = list(names)
+    while todo:
+        name = todo.pop(0)
+        if name not in found:
+            found.append(name)
+            path = steps / name
+            todo += _SOURCED.findall(path.read_text()) if path.is_file() else []
+    return [str(steps / n) for n in found]
 
 
 def source_tasks(settings: Settings, layout: Layout, cleaning: Cleaning) -> Iterator[dict]:
@@ -129,7 +144,7 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             "basename": configure, "name": build.key,
             "actions": [(steps.configure, [build, variant])],
             "file_dep": [str(layout.extracted_stamp(build.version)), str(layout.image_stamp(build.distro)),
-                         *_scripts(layout, "configure.sh", "buildflags.sh", "lto.sh", "toolchain.sh")],
+                         *_scripts(layout, "configure.sh")],
             "targets": [str(build.configured_stamp(variant))],
             # "tree" names the build-tree layout: a change of it re-runs configure on existing trees
             "uptodate": [config_changed({"args": list(build.configure_args(variant)), "tree": "copied-src",
@@ -141,7 +156,7 @@ def variant_tasks(build: Build) -> Iterator[dict]:
         yield {
             "basename": compile_, "name": build.key,
             "actions": [(steps.compile_, [build, variant])],
-            "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh", "lto.sh")],
+            "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh")],
             # an optimized build's profile data is a target too: deleting it re-runs the compile
             "targets": [str(build.compiled_stamp(variant)),
                         *([str(build.profile_stamp(variant))] if build.profile_stamp(variant) else [])],

@@ -148,8 +148,10 @@ def _hardening_check(facts: dict, build: Build) -> Check:
              if tag.startswith("hardening-")}
     missing = {tag: n for tag, n in found.items() if tag in HARDENING_REQUIRED}
     fortify = found.get("hardening-no-fortify-functions", 0)
+    pie = ("PIE (all but the interpreter, which BOLT links without PIE as Debian links its own)"
+           if build.toolchain.bolt else "PIE")
     detail = ("; ".join(f"{tag} ({n})" for tag, n in sorted(missing.items())) if missing
-              else f"relro, bindnow, PIE and stack protector on every ELF file; "
+              else f"relro, bindnow, {pie} and stack protector on every ELF file; "
                    f"{fortify} files with no fortified call left (hardening-no-fortify-functions)")
     return Check(f"lintian: hardening ({build.settings.flags.hardening}) on every ELF file", not missing, detail)
 

@@ -76,6 +76,13 @@ def test_task_names_and_dependencies(config_data, project):
     assert set(tasks["extract:3.13.15"]["targets"]) <= set(tasks[f"configure:{key}"]["file_dep"])
     assert set(tasks["image:trixie"]["targets"]) <= set(tasks[f"configure_ft:{key}"]["file_dep"])
     assert tasks[f"configure:{key}"]["targets"][0] in tasks[f"compile:{key}"]["file_dep"]
+    # each step depends on its script and on every script that one sources, read from the scripts themselves
+    steps = project / "docker" / "steps"
+    for step, script, sourced in (("configure", "configure.sh", {"facts.sh", "buildflags.sh", "lto.sh", "bolt.sh",
+                                                                 "toolchain.sh"}),
+                                  ("compile", "compile.sh", {"facts.sh", "lto.sh", "bolt.sh"})):
+        deps = {Path(d).name for d in tasks[f"{step}:{key}"]["file_dep"] if Path(d).parent == steps}
+        assert deps == {script} | sourced, step
     assert {tasks[f"compile:{key}"]["targets"][0], tasks[f"compile_ft:{key}"]["targets"][0]} <= set(
         tasks[f"package:{key}"]["file_dep"])
     debs = [Path(t).name for t in tasks[f"package:{key}"]["targets"]]
