@@ -20,7 +20,7 @@ from tasks.package import compiler_names, profiles, tidy
 
 TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
                   "lintian-overrides-tests.in", "lintian-overrides-bolt.in", "postinst.in", "prerm.in")
-STATIC_FILES = ("rules", "install-staged.sh", "copyright")
+STATIC_FILES = ("rules", "install-staged.sh", "strip-objects.sh", "copyright")
 
 
 def render(template: str, values: dict[str, str]) -> str:
