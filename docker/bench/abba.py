@@ -14,15 +14,16 @@ from pathlib import Path
 
 
 def abba(entries: list[str]) -> list[tuple[str, str]]:
-    pythons = [(label, python) for label, python in (e.split("=", 1) for e in entries)]
+    pythons = [(e.split("=", 1)[0], e.split("=", 1)[1]) for e in entries]
     return pythons + pythons[::-1]
 
 
 def benchmarks(benchmarks_dir: str, out: str, rounds: str, names: str, *entries: str) -> None:
+    order = abba(list(entries))
     for round_ in range(1, int(rounds) + 1):
         for name in names.split(","):
             script = Path(benchmarks_dir) / f"bm_{name}" / "run_benchmark.py"
-            for leg, (label, python) in enumerate(abba(list(entries))):
+            for leg, (label, python) in enumerate(order):
                 target = Path(out) / "raw" / f"r{round_}" / label / f"{name}-{leg}.json"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.unlink(missing_ok=True)
@@ -33,8 +34,9 @@ def benchmarks(benchmarks_dir: str, out: str, rounds: str, names: str, *entries:
 
 
 def threads(script: str, out: str, rounds: str, *entries: str) -> None:
+    order = abba(list(entries))
     for round_ in range(1, int(rounds) + 1):
-        for leg, (label, python) in enumerate(abba(list(entries))):
+        for leg, (label, python) in enumerate(order):
             target = Path(out) / "threads" / f"r{round_}" / f"{label}-{leg}.json"
             target.parent.mkdir(parents=True, exist_ok=True)
             result = subprocess.run([python, script], check=True, capture_output=True, text=True)

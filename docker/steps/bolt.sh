@@ -12,6 +12,9 @@
 #   -inline-all inlined (3.14.7 on forky's bolt-21; the same run succeeds without -inline-all, or without
 #   -update-debug-sections): right debug information (the -dbgsym package) matters more than that pass.
 
+# shellcheck source=lto.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lto.sh"  # pb_make_var
+
 pb_is_bolt_tree() {
     grep -qE '^all:[[:space:]]+bolt-opt' "${1:-Makefile}"
 }
@@ -32,8 +35,8 @@ pb_bolt_configure() {
 pb_bolt_make_args() {
     pb_is_bolt_tree Makefile || return 0
     local flags word words kept=()
-    flags=$(sed -n 's/^BOLT_APPLY_FLAGS[[:space:]]*:\{0,1\}=[[:space:]]*//p' Makefile | head -n 1)
-    [ -n "$flags" ] || return 0
+    flags=$(pb_make_var Makefile BOLT_APPLY_FLAGS)
+    [ -n "${flags// /}" ] || return 0
     case "$flags" in *[\"\\\$\`\']*) echo "bolt: unexpected characters in BOLT_APPLY_FLAGS" >&2; return 2 ;; esac
     read -r -a words <<<"$flags"
     for word in "${words[@]}"; do [ "$word" = -inline-all ] || kept+=("$word"); done

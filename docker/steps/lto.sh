@@ -13,8 +13,8 @@
 PB_LTO_VARS="CONFIGURE_CFLAGS_NODIST CONFIGURE_LDFLAGS_NODIST"
 
 # The value of a variable assignment line NAME= of a makefile.
-pb_make_var() {
-    sed -n "s/^$2=//p" "$1" | head -n 1
+pb_make_var() {  # pb_make_var MAKEFILE NAME: NAME's value as written (NAME=value, or NAME := value)
+    sed -n "s/^$2[[:space:]]*:\{0,1\}=//p" "$1" | head -n 1
 }
 
 # Does this build tree link with gcc's full LTO (-flto or -flto=auto/jobserver/N; not clang's =thin/=full)?
