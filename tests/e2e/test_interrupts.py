@@ -170,26 +170,28 @@ def test_interrupt(walk, docker_engine, tmp_path, step, name, sig):
         output = process.finish(timeout=180)
     with open(walk / "doit-runs.log", "a") as log:
         log.write(f"\n===== {name} during {step}\n{output}")
-    assert process.returncode != 0
+    tail = output[-3000:]  # every failure shows what doit printed (the walk's directory goes at teardown)
+    assert process.returncode != 0, tail
     # what finished before this step was recorded: this run did not redo it
-    assert not set(executed(output)) & {TASK[s] for s in ORDER[:ORDER.index(step)]}, executed(output)
-    assert not [p for p in targets(walk, step) if p.exists()], f"a target of {step} survived {name}"
+    assert not set(executed(output)) & {TASK[s] for s in ORDER[:ORDER.index(step)]}, tail
+    assert not [p for p in targets(walk, step) if p.exists()], f"a target of {step} survived {name}:\n{tail}"
     if sig != signal.SIGKILL:
-        assert "Traceback" not in output, output[-3000:]
-        assert "python-builder: error:" in output and "interrupted" in output, output[-1500:]
+        assert "Traceback" not in output, tail
+        assert "python-builder: error:" in output and "interrupted" in output, tail
         time.sleep(1)
-        assert ours(docker_engine, walk) == [], f"a container of ours outlived {name}"
-        assert (walk / ".doit.lock").read_text() == ""
+        assert ours(docker_engine, walk) == [], f"a container of ours outlived {name}:\n{tail}"
+        assert (walk / ".doit.lock").read_text() == "", tail
         return
     # kill -9: nobody could clean up; the next run does, then the step completes
     left = len(ours(docker_engine, walk))
-    assert (walk / ".doit.lock").read_text() == str(process.pid)
+    assert (walk / ".doit.lock").read_text() == str(process.pid), tail
     result = run_doit(walk, TASK[step], *ARGS[1:])
+    after = f"the killed run:\n{tail}\nthe next run:\n{result.stdout[-3000:]}"
     if left:
-        assert f"removed {left} container(s) left by a killed run" in result.stdout
-    assert TASK[step] in executed(result.stdout)
-    assert all(p.exists() for p in targets(walk, step))
-    assert ours(docker_engine, walk) == []
+        assert f"removed {left} container(s) left by a killed run" in result.stdout, after
+    assert TASK[step] in executed(result.stdout), after
+    assert all(p.exists() for p in targets(walk, step)), after
+    assert ours(docker_engine, walk) == [], after
 
 
 def deb_listing(deb: Path) -> list[str]:
