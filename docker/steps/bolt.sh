@@ -6,7 +6,7 @@
 #   (CONFIGURE_LDFLAGS_NODIST), which llvm-bolt needs on the interpreter only. On the extension modules
 #   the kept relocations hold their symbol tables, so dh_strip cannot strip them (lintian:
 #   unstripped-binary-or-object, 77 modules of 3.14.7). The flag moves to LINKFORSHARED, which only the
-#   interpreter's (and _testembed's) link reads. Makefile.pre first, so that Makefile stays the newer file.
+#   interpreter's (and _testembed's) link reads. Then makesetup's outputs are made newer (lto.sh).
 # pb_bolt_make_args (compile step): prints BOLT_APPLY_FLAGS=<CPython's llvm-bolt flags without -inline-all>
 #   for make. llvm-bolt 21 crashes (SIGSEGV, exit 139) rewriting the debug information of functions that
 #   -inline-all inlined (3.14.7 on forky's bolt-21; the same run succeeds without -inline-all, or without
@@ -28,6 +28,7 @@ pb_bolt_configure() {
         sed -E -i -e '/^CONFIGURE_LDFLAGS_NODIST=/s/ -Wl,--emit-relocs( |$)/\1/g' \
             -e 's/^(LINKFORSHARED=.*)$/\1 -Wl,--emit-relocs/' "$file"
     done
+    pb_makesetup_outputs_newer  # lto.sh
     echo "python-builder: bolt: -Wl,--emit-relocs on the interpreter's link only:" \
         "LINKFORSHARED=$(sed -n 's/^LINKFORSHARED=[[:space:]]*//p' Makefile | head -n 1)"
 }

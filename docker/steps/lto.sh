@@ -22,8 +22,20 @@ pb_has_gcc_lto() {
     pb_make_var "${1:-Makefile}" CONFIGURE_LDFLAGS_NODIST | tr ' ' '\n' | grep -qxE -- '-flto(=(auto|jobserver|[0-9]+))?'
 }
 
+# configure runs makesetup, which writes Makefile and Modules/config.c from Makefile.pre. After an edit of
+# Makefile.pre both must be newer than it again: else the first make reruns makesetup for Modules/config.c in
+# the middle of the build (one rule makes both), Makefile gets a new mtime, and every object that depends on
+# Makefile and was compiled before that moment is out of date for the next make. `make install` then
+# recompiled Programs/_freeze_module.o, and after it getpath.h and Modules/getpath.o, without the PGO flags:
+# a rebuild from a kept profile (which has no training make to absorb the rerun) differed in getpath.o.
+pb_makesetup_outputs_newer() {
+    [ -f Modules/config.c ] && touch Modules/config.c
+    [ -f Makefile ] && touch Makefile
+    return 0
+}
+
 # configure step: rewrite the LTO flags of Makefile.pre and Makefile in the current directory for MODE.
-# Makefile.pre first, so that Makefile stays the newer file and make never regenerates it.
+# Makefile.pre first; then Makefile and Modules/config.c are made newer (pb_makesetup_outputs_newer).
 pb_lto_configure() {
     local mode=$1 file var
     case "$mode" in
@@ -38,6 +50,7 @@ pb_lto_configure() {
             sed -E -i "/^$var=/{s/ -flto-partition=none( |\$)/\\1/g; s/ -flto( |\$)/ -flto=auto\\1/g}" "$file"
         done
     done
+    pb_makesetup_outputs_newer
     local ldflags
     ldflags=$(pb_make_var Makefile CONFIGURE_LDFLAGS_NODIST)
     echo "python-builder: lto parallel: CONFIGURE_LDFLAGS_NODIST=${ldflags}"

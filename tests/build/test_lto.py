@@ -189,3 +189,23 @@ def test_missing_profiles_are_counted_from_gcc_warnings():
     log = "\n".join(f"/src/Objects/o{i}.c:1:1: warning: '/build/Objects/o{i}.gcda' profile count data file not "
                     "found [-Wmissing-profile]" for i in range(3))
     assert optimization_evidence(log)["missing-profile"] == 3
+
+
+def test_the_edit_leaves_makesetups_outputs_newer_so_make_never_reruns_it_mid_build(tmp_path):
+    """CPython's rule `Makefile Modules/config.c: Makefile.pre ...` (makesetup): configure wrote both, the edit
+    touched Makefile.pre after them. Had Modules/config.c stayed older, the first make would rerun makesetup in
+    the middle of the build and give Makefile a new mtime, so `make install` recompiled what depends on it."""
+    rule = ("Makefile Modules/config.c: Makefile.pre\n\techo makesetup ran\n"
+            "Programs/_freeze_module.o: Makefile\n\techo compiled\n")
+    (tmp_path / "Modules").mkdir()
+    (tmp_path / "Programs").mkdir()
+    for name in ("Makefile.pre", "Makefile", "Modules/config.c"):  # as configure leaves them
+        (tmp_path / name).write_text(GCC_LTO + rule if name.startswith("Makefile") else "/* config.c */\n")
+        os.utime(tmp_path / name, ns=(1_000_000_000, 1_000_000_000))
+    result = sh(tmp_path, 'pb_lto_configure parallel')
+    assert result.returncode == 0, result.stderr
+    made = subprocess.run(["make", "-q", "Modules/config.c", "Makefile"], cwd=tmp_path, capture_output=True, text=True)
+    assert made.returncode == 0, "makesetup would run again: " + made.stdout
+    (tmp_path / "Programs" / "_freeze_module.o").write_text("")  # compiled after configure
+    made = subprocess.run(["make", "-q", "Programs/_freeze_module.o"], cwd=tmp_path, capture_output=True, text=True)
+    assert made.returncode == 0
