@@ -8,9 +8,9 @@ timestamp.
 
 PROFILE_FROM=<manifest or directory> rebuilds from a kept profile: the compile step restores the archive into
 the fresh build tree and marks the training done (CPython's profile-run-stamp), so make goes straight to the
-optimized build with that profile. Measured (docs/packages.md): the rebuild's profile is the same, yet
-Modules/getpath.o comes out without its profile's cold split, so the packages are not yet the same bytes
-(the other difference, python.o's randomly named LTO sections, is stripped: debian/strip-objects.sh).
+optimized build with that profile. Measured (docs/packages.md): an optimized gcc build rebuilt so gives
+the same .debs (once python.o's randomly named LTO sections are stripped, debian/strip-objects.sh, and make no
+longer reruns makesetup mid-build, lto.sh).
 """
 
 from __future__ import annotations
