@@ -29,9 +29,7 @@ pb_has_gcc_lto() {
 # recompiled Programs/_freeze_module.o, and after it getpath.h and Modules/getpath.o, without the PGO flags:
 # a rebuild from a kept profile (which has no training make to absorb the rerun) differed in getpath.o.
 pb_makesetup_outputs_newer() {
-    [ -f Modules/config.c ] && touch Modules/config.c
-    [ -f Makefile ] && touch Makefile
-    return 0
+    touch -c Modules/config.c Makefile  # -c: a file that is not there stays absent
 }
 
 # configure step: rewrite the LTO flags of Makefile.pre and Makefile in the current directory for MODE.
