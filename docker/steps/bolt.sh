@@ -11,6 +11,12 @@
 #   for make. llvm-bolt 21 crashes (SIGSEGV, exit 139) rewriting the debug information of functions that
 #   -inline-all inlined (3.14.7 on forky's bolt-21; the same run succeeds without -inline-all, or without
 #   -update-debug-sections): right debug information (the -dbgsym package) matters more than that pass.
+# pb_bolt_prebolt_rule, pb_bolt_apply_kept (compile step of a rebuild from a kept profile, PROFILE_FROM):
+#   CPython's bolt-opt without its instrumentation run. bolt-opt makes its prebolt rule (profile-opt: the
+#   PGO-optimized interpreter), then profile-bolt-stamp instruments it, trains it again and applies the
+#   merged profile. With a kept profile (<binary>.fdata restored into the tree), compile.sh makes the prebolt
+#   rule itself and pb_bolt_apply_kept does only the apply loop of profile-bolt-stamp: the same llvm-bolt,
+#   the same flags (pb_bolt_make_args), a copy of each binary kept as <binary>.prebolt as CPython keeps it.
 
 # shellcheck source=lto.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lto.sh"  # pb_make_var
@@ -42,4 +48,38 @@ pb_bolt_make_args() {
     read -r -a words <<<"$flags"
     for word in "${words[@]}"; do [ "$word" = -inline-all ] || kept+=("$word"); done
     printf 'BOLT_APPLY_FLAGS=%s\n' "${kept[*]}"
+}
+
+pb_bolt_prebolt_rule() {  # the target bolt-opt makes first: "$(MAKE) <rule>" on the line after "bolt-opt:"
+    local rule
+    rule=$(sed -n '/^bolt-opt:/{n;s/^[[:space:]]*\$(MAKE)[[:space:]]\{1,\}\([A-Za-z_-]\{1,\}\)[[:space:]]*$/\1/p;}' Makefile)
+    [ -n "$rule" ] || { echo "bolt: no prebolt rule after bolt-opt: in the Makefile" >&2; return 2; }
+    printf '%s\n' "$rule"
+}
+
+pb_bolt_tool() {  # the llvm-bolt configure wrote into profile-bolt-stamp's apply line
+    sed -n 's/^[[:space:]]*\([^[:space:]]\{1,\}\) "\$\${bin}\.prebolt" -o .*/\1/p' Makefile | head -n 1
+}
+
+pb_bolt_apply_kept() {
+    local tool flags bins bin words=()
+    tool=$(pb_bolt_tool)
+    [ -n "$tool" ] && [ -x "$tool" ] || { echo "bolt: no llvm-bolt in the Makefile's apply rule ('$tool')" >&2; return 2; }
+    flags=$(pb_bolt_make_args)
+    flags=${flags#BOLT_APPLY_FLAGS=}
+    [ -z "$flags" ] || read -r -a words <<<"$flags"
+    # shellcheck disable=SC2016  # $(BOLT_BINARIES) is make's, expanded by make
+    bins=$(make -s --no-print-directory --eval 'pb-bolt-binaries: ; @echo $(BOLT_BINARIES)' pb-bolt-binaries)
+    [ -n "${bins// /}" ] || { echo "bolt: the Makefile names no BOLT_BINARIES" >&2; return 2; }
+    for bin in $bins; do
+        case "$bin" in *[!A-Za-z0-9._/-]*|/*|*..*) echo "bolt: unexpected binary name '$bin'" >&2; return 2 ;; esac
+        [ -s "$bin.fdata" ] || { echo "bolt: the kept profile holds no $bin.fdata" >&2; return 2; }
+        [ -f "$bin" ] || { echo "bolt: $bin was not built" >&2; return 2; }
+        rm -f "$bin.prebolt" "$bin.bolt"
+        cp -p "$bin" "$bin.prebolt"
+        echo "python-builder: bolt: $bin with the kept $bin.fdata"
+        "$tool" "$bin.prebolt" -o "$bin.bolt" -data="$bin.fdata" "${words[@]}"
+        mv "$bin.bolt" "$bin"
+    done
+    touch profile-bolt-stamp
 }

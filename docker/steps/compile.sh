@@ -7,6 +7,8 @@
 #              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE, CCACHE_REMOTE_STORAGE (optional:
 #              a shared cache, e.g. redis://host:6379; ccache reads it from the environment).
 #              PB_BUILD_DIR (default /build, the mounted build tree).
+#              PB_KEPT_PROFILE (non-empty in a rebuild from a kept profile, PROFILE_FROM: the training is marked
+#              done; a BOLT tree then applies its kept .fdata instead of training again, bolt.sh).
 # Facts (facts.sh): compile-facts.jsonl in the build tree, the toolchain's versions and the seconds of
 # each make run (phase build, or training + optimized).
 set -euo pipefail
@@ -65,11 +67,11 @@ main() {
     export CCACHE_STATSLOG="$PWD/.python-builder-ccache-stats.log"
     rm -f "$CCACHE_STATSLOG"
 
-    phase() {  # phase NAME make-arguments...: one make run, timed
+    phase() {  # phase NAME command...: one make run (or llvm-bolt's), timed
         local name=$1 started=$SECONDS
         shift
-        echo "python-builder: make $*"
-        make "$@"
+        echo "python-builder: $*"
+        "$@"
         local seconds=$((SECONDS - started))
         echo "python-builder: phase $name $seconds s"
         pb_fact phase "$name" "$seconds"
@@ -77,10 +79,15 @@ main() {
 
     if [ "${PB_LTO:-cpython}" = parallel ] && grep -q '^all:.*profile-opt' Makefile && pb_has_gcc_lto Makefile; then
         mapfile -t lto_free < <(pb_lto_free_make_args)
-        phase training "${make_args[@]}" "${lto_free[@]}" profile-run-stamp
-        phase optimized "${make_args[@]}"
+        phase training make "${make_args[@]}" "${lto_free[@]}" profile-run-stamp
+        phase optimized make "${make_args[@]}"
+    elif [ -n "${PB_KEPT_PROFILE:-}" ] && pb_is_bolt_tree Makefile; then
+        local prebolt
+        prebolt=$(pb_bolt_prebolt_rule)
+        phase optimized make "${make_args[@]}" "$prebolt"
+        phase bolt pb_bolt_apply_kept
     else
-        phase build "${make_args[@]}"
+        phase build make "${make_args[@]}"
     fi
     echo "python-builder: ccache statistics"
     if [ -s "$CCACHE_STATSLOG" ]; then

@@ -8,9 +8,9 @@ timestamp.
 
 PROFILE_FROM=<manifest or directory> rebuilds from a kept profile: the compile step restores the archive into
 the fresh build tree and marks the training done (CPython's profile-run-stamp), so make goes straight to the
-optimized build with that profile. Measured (docs/packages.md): an optimized gcc build rebuilt so gives
-the same .debs (once python.o's randomly named LTO sections are stripped, debian/strip-objects.sh, and make no
-longer reruns makesetup mid-build, lto.sh).
+optimized build with that profile; a BOLT build applies its kept .fdata instead of training again (bolt.sh).
+Measured (docs/packages.md): an optimized gcc build rebuilt so gives the same .debs (once python.o's randomly
+named LTO sections are stripped, debian/strip-objects.sh, and make no longer reruns makesetup mid-build, lto.sh).
 """
 
 from __future__ import annotations
@@ -100,6 +100,11 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
             raise UserError(f"PROFILE_FROM: {origin.name} records no {variant} profile; name the manifest of an "
                             "optimized build")
         path, expected = origin.parent / entry["file"], entry["sha256"]
+        made_by = ((manifest.get("variants") or {}).get(variant.name) or {}).get("toolchain")
+        if made_by and made_by != build.toolchain.label:  # a profile fits only the compiler that trained it
+            raise UserError(f"PROFILE_FROM: {origin.name} holds a {made_by} profile and this build is "
+                            f"{build.toolchain.label}; build with the same TOOLCHAIN and BOLT, or set "
+                            "PROFILE_FROM= empty to train anew")
     else:
         path = origin / build.profile_archive(variant).name
     if not path.is_file():
@@ -111,8 +116,13 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
     return Kept(path, digest)
 
 
-def restore(archive_path: Path, tree: Path) -> int:
-    """Unpack a kept profile into a build tree: regular files at relative paths only; the number of files."""
+def restore(archive_path: Path, tree: Path, bolt: bool = False) -> int:
+    """Unpack a kept profile into a build tree: regular files at relative paths only; the number of files.
+    bolt: the build applies BOLT, so the archive must hold BOLT's merged profile (.fdata) too."""
+    with tarfile.open(archive_path) as tar:
+        if bolt and not any(m.name.endswith(".fdata") for m in tar.getmembers()):
+            raise UserError(f"PROFILE_FROM: {archive_path.name} holds no BOLT profile (.fdata): it is from a build "
+                            "without BOLT; build with BOLT=false, or set PROFILE_FROM= empty to train anew")
     count = 0
     with tarfile.open(archive_path) as tar:
         for member in tar.getmembers():

@@ -137,13 +137,10 @@ def compile_(build: Build, variant: Variant) -> dict:
         interrupted = marker.exists()
         kept = profiles.kept(build, variant)
         if kept is not None:  # PROFILE_FROM: no training run; make builds with the kept profile
-            if build.toolchain.bolt:
-                raise UserError(f"PROFILE_FROM: a BOLT build cannot be rebuilt from a kept profile yet; "
-                                f"build {build.key} with BOLT=false")
             if interrupted:
                 raise UserError(f"PROFILE_FROM: the last compile of {build.key} did not finish; run "
                                 f"`doit forget {variant.step('configure')}:{build.key}` and build again")
-            restored = profiles.restore(kept.path, build.variant_dir(variant))
+            restored = profiles.restore(kept.path, build.variant_dir(variant), bolt=build.toolchain.bolt)
             stamp_path = build.profile_stamp(variant)
             assert stamp_path is not None
             stamp_path.touch()
@@ -159,6 +156,7 @@ def compile_(build: Build, variant: Variant) -> dict:
             environment={"PB_JOBS": str(jobs), "CCACHE_DIR": paths.CCACHE, "CCACHE_MAXSIZE": settings.max_size,
                          "SOURCE_DATE_EPOCH": str(build.source_date_epoch()),
                          "PB_CLEAN_FIRST": "1" if interrupted else "", "PB_LTO": build.settings.flags.lto,
+                         "PB_KEPT_PROFILE": "1" if kept else "",
                          **({"CCACHE_REMOTE_STORAGE": settings.remote_storage} if settings.remote_storage else {}),
                          **({"PROFILE_TASK": build.profile_task} if build.profile_task else {})},
             extra=(runner.Mount(ccache, paths.CCACHE, read_only=False, volume=layout.ccache_volume(build.distro)),),

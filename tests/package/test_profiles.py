@@ -136,3 +136,28 @@ def test_the_graph_of_a_matrix_takes_one_pairs_profile(project, config_data, tmp
     inputs = {name: task["uptodate"][0].config for name, task in compiles.items()}
     sha = json.loads(first.manifest.read_text())["profiles"]["default"]["sha256"]
     assert inputs["3.14.7-trixie"]["profile_from"] == sha and "profile_from" not in inputs["3.13.18-trixie"]
+
+
+def test_a_profile_of_another_toolchain_is_refused(project, config_data, tmp_path):
+    """A gcc build's .gcda files mean nothing to clang (and a build without BOLT kept no .fdata): the manifest's
+    toolchain must be this build's."""
+    first, _ = kept_setup(project, config_data, tmp_path)
+    manifest = json.loads(first.manifest.read_text())
+    manifest["variants"] = {"default": {"toolchain": "gcc"}}
+    first.manifest.write_text(json.dumps(manifest))
+    settings = overrides.apply_overrides(config.parse(config_data), {
+        "PYTHON_VERSION": "3.14.7", "DISTRO": "trixie", "TOOLCHAIN": "clang", "PROFILE_FROM": str(first.manifest)})
+    build = Build(settings.versions[0], settings.distros[0], settings, first.layout)
+    with pytest.raises(UserError, match="holds a gcc profile and this build is clang-19\\+tailcall; "):
+        profiles.kept(build, build.variants[0])
+    manifest["variants"]["default"]["toolchain"] = "clang-19+tailcall"
+    first.manifest.write_text(json.dumps(manifest))
+    assert profiles.kept(build, build.variants[0]) is not None
+
+
+def test_a_bolt_build_needs_the_kept_fdata(project, config_data, tmp_path):
+    first, _ = kept_setup(project, config_data, tmp_path)
+    archive = first.profile_archive(first.variants[0])
+    with pytest.raises(UserError, match="holds no BOLT profile \\(.fdata\\)"):
+        profiles.restore(archive, tmp_path / "tree", bolt=True)
+    assert profiles.restore(archive, tmp_path / "tree", bolt=False) == 1
