@@ -119,13 +119,13 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
 def restore(archive_path: Path, tree: Path, bolt: bool = False) -> int:
     """Unpack a kept profile into a build tree: regular files at relative paths only; the number of files.
     bolt: the build applies BOLT, so the archive must hold BOLT's merged profile (.fdata) too."""
-    with tarfile.open(archive_path) as tar:
-        if bolt and not any(m.name.endswith(".fdata") for m in tar.getmembers()):
-            raise UserError(f"PROFILE_FROM: {archive_path.name} holds no BOLT profile (.fdata): it is from a build "
-                            "without BOLT; build with BOLT=false, or set PROFILE_FROM= empty to train anew")
     count = 0
     with tarfile.open(archive_path) as tar:
-        for member in tar.getmembers():
+        members = tar.getmembers()
+        if bolt and not any(m.name.endswith(".fdata") for m in members):
+            raise UserError(f"PROFILE_FROM: {archive_path.name} holds no BOLT profile (.fdata): it is from a build "
+                            "without BOLT; build with BOLT=false, or set PROFILE_FROM= empty to train anew")
+        for member in members:
             parts = PurePosixPath(member.name).parts
             if not member.isfile() or not parts or member.name.startswith("/") or ".." in parts:
                 raise UserError(f"PROFILE_FROM: {archive_path.name} holds {member.name!r}, not a profile file")
