@@ -3,7 +3,7 @@
 # Mounts: /src (this variant's copy of the sources), /build (its empty build directory).
 # Environment: PB_HARDENING (off, dpkg or debian: the compiler and linker flags, see buildflags.sh),
 #              PB_LTO (parallel or cpython: how link-time optimization runs, see lto.sh),
-#              PB_CC, PB_LLVM (the compiler and the LLVM tools, see toolchain.sh).
+#              PB_CC, PB_LLVM, PB_NO_PIE (the compiler, the LLVM tools and PIE, see toolchain.sh).
 # Arguments: the configure arguments, passed through unchanged.
 # Facts (facts.sh): /build/configure-facts.jsonl, the hardening flags and the rewritten LTO link flags.
 set -euo pipefail
@@ -21,7 +21,7 @@ rm -f "$PB_FACTS"
 # shellcheck source=toolchain.sh
 . "$here/toolchain.sh"
 pb_buildflags "${PB_HARDENING:-off}"
-pb_toolchain "${PB_CC:-gcc}" "${PB_LLVM:-}"
+pb_toolchain "${PB_CC:-gcc}" "${PB_LLVM:-}" "${PB_NO_PIE:-}"
 cd /build
 echo "python-builder: configure $*"
 /src/configure "$@"

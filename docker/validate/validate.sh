@@ -94,8 +94,9 @@ check c-extension "${py}" /pb/validate/build_extension.py /tmp/ext-main
 if [ -n "${PB_PKG_FT}" ]; then
     check c-extension-ft "${pyt}" /pb/validate/build_extension.py /tmp/ext-ft
 fi
-check readelf-main readelf -n "${py}"
-[ -n "${PB_PKG_FT}" ] && check readelf-ft readelf -n "${pyt}"
+# the ELF header (Type: EXEC or DYN, i.e. PIE) and the notes (DTrace's stapsdt probes) of each interpreter
+check readelf-main readelf -h -n "${py}"
+[ -n "${PB_PKG_FT}" ] && check readelf-ft readelf -h -n "${pyt}"
 check elf-deps python3 /pb/validate/elf_deps.py "${PB_PREFIX}"
 dynload="${PB_PREFIX}/lib/python${PB_MM}/lib-dynload"
 check system-libs python3 /pb/validate/system_libs.py \

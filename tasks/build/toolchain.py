@@ -1,9 +1,11 @@
 """The compiler a build uses, and what it brings: gcc (the distro's default), or the distro's clang with
 ThinLTO, llvm-profdata's PGO and, on 3.14+, the tail-calling interpreter; BOLT is a switch of its own.
 "auto" (the default) picks per line what measured faster (docs/benchmarks.md): clang for optimized builds
-of 3.14+ where the distro's clang builds the tail-calling interpreter, gcc otherwise.
+of 3.14+ where the distro's clang builds the tail-calling interpreter, gcc otherwise. The interpreter is
+linked as PIE unless [flags] pie says otherwise: "auto" links it without PIE where that measured faster
+(AUTO_NO_PIE), as Debian links its own python3.X; a BOLT build is never PIE (CPython's --enable-bolt).
 
-  [flags] toolchain, bolt, tail_call  +  the distro's llvm_version  +  the version's line
+  [flags] toolchain, bolt, tail_call, pie  +  the distro's llvm_version  +  the version's line
       -> Toolchain (one per build)
       -> build-image packages (clang-N, llvm-N, bolt-N), configure arguments, the configure script's
          environment (PB_CC, PB_LLVM: docker/steps/toolchain.sh) and the sysconfig rewrite of the
@@ -29,6 +31,9 @@ LINE_GATES = {
     "auto_clang": (3, 14),
 }
 TAIL_CALL_MIN_CLANG = 19
+# pie "auto" links the interpreter without PIE for optimized builds of these (compiler, line) pairs, where it
+# measured faster: 3.13.15 with gcc 14 ran 1.046x the same build with PIE (bench/published/2026-12-05-pie-3.13)
+AUTO_NO_PIE = frozenset({("gcc", (3, 13))})
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Toolchain:
     llvm: int | None  # the LLVM version used (clang's; BOLT's with gcc); None: gcc without BOLT
     tail_call: bool  # --with-tail-call-interp
     bolt: bool  # --enable-bolt (optimized builds only)
+    pie: bool = True  # the interpreter is a PIE (never with BOLT); extension modules and libpython stay PIC
 
     @property
     def cc(self) -> str:
@@ -46,7 +52,13 @@ class Toolchain:
     @property
     def label(self) -> str:
         """What the manifest and the bench name it: gcc, clang-19+tailcall+bolt."""
-        return "+".join([self.cc] + (["tailcall"] if self.tail_call else []) + (["bolt"] if self.bolt else []))
+        return "+".join([self.cc] + (["tailcall"] if self.tail_call else []) + (["bolt"] if self.bolt else [])
+                        + (["nopie"] if self.no_pie_flags else []))
+
+    @property
+    def no_pie_flags(self) -> bool:
+        """The build adds -fno-pie/-no-pie itself (docker/steps/toolchain.sh); a BOLT build's configure does."""
+        return not self.pie and not self.bolt
 
     def packages(self) -> tuple[str, ...]:
         """Build-image packages this toolchain needs beyond build-essential."""
@@ -59,7 +71,8 @@ class Toolchain:
 
     def environment(self) -> dict[str, str]:
         """The configure script's view of it (docker/steps/toolchain.sh)."""
-        return {"PB_CC": self.cc, "PB_LLVM": "" if self.llvm is None else str(self.llvm)}
+        return {"PB_CC": self.cc, "PB_LLVM": "" if self.llvm is None else str(self.llvm),
+                "PB_NO_PIE": "1" if self.no_pie_flags else ""}
 
     def configure_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
         """The configure arguments for this toolchain: clang links with ThinLTO; then its own switches."""
@@ -107,7 +120,21 @@ def resolve(flags: Flags, distro: Distro, version: Version, fast: bool) -> Toolc
         llvm = distro.llvm_version
     tail_call = (flags.tail_call and compiler == "clang" and llvm is not None and llvm >= TAIL_CALL_MIN_CLANG
                  and _since(version, "tail_call"))
-    return Toolchain(compiler=compiler, llvm=llvm, tail_call=tail_call, bolt=bolt)
+    return Toolchain(compiler=compiler, llvm=llvm, tail_call=tail_call, bolt=bolt,
+                     pie=_pie(flags.pie, compiler, version, fast, bolt))
+
+
+def _pie(mode: str, compiler: str, version: Version, fast: bool, bolt: bool) -> bool:
+    """Whether the interpreter is linked as PIE: "yes", "no", or "auto" (PIE but where AUTO_NO_PIE measured
+    faster without it, in optimized builds). BOLT rewrites a position-dependent interpreter only."""
+    if bolt:
+        if mode == "yes":
+            raise UserError("pie yes: BOLT links the interpreter without PIE (CPython's --enable-bolt); "
+                            "set PIE=auto or build without BOLT=true")
+        return False
+    if mode == "auto":
+        return fast or (compiler, (version.major, version.minor)) not in AUTO_NO_PIE
+    return mode == "yes"
 
 
 def image_packages(flags: Flags, distro: Distro, versions: tuple[Version, ...], fast: bool) -> tuple[str, ...]:

@@ -52,6 +52,9 @@ HARDENING_MODES = ("off", "dpkg", "debian")
 # balanced partitions on every core and compiles the PGO training build without LTO; "cpython" keeps
 # CPython's own flags (3.13: one partition on one core, in both PGO stages).
 LTO_MODES = ("parallel", "cpython")
+# The interpreter as PIE (tasks/build/toolchain.py): "auto" links it without PIE where that measured faster
+# (optimized builds only), "yes" always as PIE, "no" never. Libpython and extension modules stay PIC.
+PIE_MODES = ("auto", "yes", "no")
 # The compiler of a build (tasks/build/toolchain.py): "auto", "gcc", "clang" (the distro's llvm_version) or
 # "clang-N".
 TOOLCHAIN_PATTERN = re.compile(r"^(auto|gcc|clang|clang-[1-9][0-9])$", re.ASCII)
@@ -310,6 +313,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
             toolchain=matching(_get(flags, "flags.toolchain"), TOOLCHAIN_PATTERN, "flags.toolchain", TOOLCHAIN_FORMS),
             bolt=_get(flags, "flags.bolt"),
             tail_call=_get(flags, "flags.tail_call"),
+            pie=one_of(_get(flags, "flags.pie"), PIE_MODES, "flags.pie"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
                         _list(sources, "sources.mirrors", MIRROR_PATTERN, "mirror URL")),

@@ -71,6 +71,7 @@ SPEC: tuple[Key, ...] = (
         "the compiler: auto (clang where it measured faster), gcc, clang (the entry's llvm_version) or clang-N"),
     Key("flags.bolt", bool, False, "true: llvm-bolt optimizes the linked interpreter (3.12+, optimized builds)"),
     Key("flags.tail_call", bool, True, "true: the tail-calling interpreter with clang 19+ on 3.14+"),
+    Key("flags.pie", str, "auto", "the interpreter as PIE: auto (no PIE where that measured faster), yes or no"),
     Key("sources.order", list, ("local", "url", "mirror", "debian-archive"), "where tarballs come from, tried in "
                                                                              "this order"),
     Key("sources.url_templates", list, (), "URL templates of the url source: {version} and {folder} (X.Y.Z)"),

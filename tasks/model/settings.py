@@ -54,6 +54,7 @@ class Flags:
     toolchain: str = "auto"  # "auto", "gcc", "clang" (the distro's llvm_version) or "clang-N" (build/toolchain.py)
     bolt: bool = False  # llvm-bolt on the linked interpreter (optimized builds)
     tail_call: bool = True  # the tail-calling interpreter where it applies (clang >= 19, CPython 3.14+)
+    pie: str = "auto"  # the interpreter as PIE: "auto", "yes" or "no" (config.PIE_MODES)
 
 
 @dataclass(frozen=True)

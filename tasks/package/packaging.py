@@ -19,7 +19,7 @@ from tasks.model.variant import DEFAULT, FREETHREADED, Variant
 from tasks.package import compiler_names, profiles, tidy
 
 TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
-                  "lintian-overrides-tests.in", "lintian-overrides-bolt.in", "postinst.in", "prerm.in")
+                  "lintian-overrides-tests.in", "lintian-overrides-nopie.in", "postinst.in", "prerm.in")
 STATIC_FILES = ("rules", "install-staged.sh", "strip-objects.sh", "copyright")
 
 
@@ -87,8 +87,8 @@ def override_templates(build: Build, package: str) -> list[str]:
     names = ["lintian-overrides.in"]
     if package == build.package_main and build.test_suite:
         names.append("lintian-overrides-tests.in")
-    if build.toolchain.bolt:
-        names.append("lintian-overrides-bolt.in")
+    if not build.toolchain.pie:
+        names.append("lintian-overrides-nopie.in")
     return names
 
 

@@ -18,6 +18,7 @@ from tasks.model.config import (
     LTO_MODES,
     MAJOR_MINOR_PATTERN,
     MICRO_PATTERN,
+    PIE_MODES,
     PROFILE_TASK_PATTERN,
     TOOLCHAIN_FORMS,
     TOOLCHAIN_PATTERN,
@@ -34,7 +35,7 @@ CLI_VARIABLES = (
     "PYTHON_VERSION", "PYTHON_VER_MAJ_MIN", "PYTHON_VER_MIC", "DISTRO",
     "OS_DISTRO_BASE", "OS_DISTRO_DISP", "FAST_BUILD", "BUILD_NOGIL", "CONFIG",
     "CLEAN_DOWNLOADS", "CLEAN_IMAGES", "NEW_VERSION", "HARDENING", "PROFILE_TASK", "LTO", "SMOKE_TESTS",
-    "TOOLCHAIN", "BOLT", "PROFILE_FROM",
+    "TOOLCHAIN", "BOLT", "PIE", "PROFILE_FROM",
 )
 
 
@@ -122,6 +123,8 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         flag_changes["toolchain"] = matching(variables["TOOLCHAIN"], TOOLCHAIN_PATTERN, "TOOLCHAIN", TOOLCHAIN_FORMS)
     if "BOLT" in variables:
         flag_changes["bolt"] = parse_bool(variables["BOLT"], "BOLT")
+    if "PIE" in variables:
+        flag_changes["pie"] = one_of(variables["PIE"], PIE_MODES, "PIE")
     if "PROFILE_TASK" in variables:
         flag_changes["profile_task"] = matching(variables["PROFILE_TASK"], PROFILE_TASK_PATTERN, "PROFILE_TASK",
                                                  "PROFILE_TASK (python arguments, no shell syntax)")

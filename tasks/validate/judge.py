@@ -138,6 +138,7 @@ def _lintian_check(facts: dict, build: Build) -> Check:
 # lintian's hardening tags a build with hardening on must not carry. hardening-no-fortify-functions is
 # reported, not failed: lintian itself calls it a likely false positive for a binary whose every call the
 # compiler proved safe (then no *_chk function is left to find).
+ELF_TYPE = re.compile(r"^\s*Type:\s+([A-Z]+)\b", re.MULTILINE)  # readelf -h: EXEC, DYN (PIE), ...
 HARDENING_REQUIRED = ("hardening-no-relro", "hardening-no-bindnow", "hardening-no-pie",
                       "hardening-no-stackprotector")
 
@@ -148,12 +149,26 @@ def _hardening_check(facts: dict, build: Build) -> Check:
              if tag.startswith("hardening-")}
     missing = {tag: n for tag, n in found.items() if tag in HARDENING_REQUIRED}
     fortify = found.get("hardening-no-fortify-functions", 0)
-    pie = ("PIE (all but the interpreter, which BOLT links without PIE as Debian links its own)"
-           if build.toolchain.bolt else "PIE")
+    pie = "PIE" if build.toolchain.pie else (
+        "PIE (all but the interpreter, linked without PIE " + ("for BOLT" if build.toolchain.bolt else "for speed")
+        + ", as Debian links its own)")
     detail = ("; ".join(f"{tag} ({n})" for tag, n in sorted(missing.items())) if missing
               else f"relro, bindnow, {pie} and stack protector on every ELF file; "
                    f"{fortify} files with no fortified call left (hardening-no-fortify-functions)")
     return Check(f"lintian: hardening ({build.settings.flags.hardening}) on every ELF file", not missing, detail)
+
+
+def _pie_checks(facts: dict, build: Build) -> list[Check]:
+    """Each interpreter's ELF type is what the toolchain says (readelf -h): DYN for a PIE, EXEC without."""
+    expected = "DYN" if build.toolchain.pie else "EXEC"
+    label = "as PIE" if build.toolchain.pie else "without PIE (flags.pie, or BOLT)"
+    checks = []
+    for name in ("readelf-main", "readelf-ft") if build.settings.free_threaded else ("readelf-main",):
+        found = ELF_TYPE.search(facts.get("logs", {}).get(name, ""))
+        kind = found.group(1) if found else None
+        checks.append(Check(f"{name.split('-')[1]} interpreter linked {label}", kind == expected,
+                            f"ELF type {kind}" if kind else "no ELF header in readelf's output"))
+    return checks
 
 
 def _rc(facts: dict, name: str) -> int | None:
@@ -257,6 +272,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
             count = notes.count("stapsdt")
             checks.append(Check(f"DTrace probes in {name.split('-')[1]} interpreter", count > 0,
                                 f"{count} stapsdt notes"))
+    checks += _pie_checks(facts, build)
     elf = facts.get("elf_deps") or {}
     foreign = sorted(lib for lib in elf.get("needed", {}) if not ALLOWED_LIBRARIES.match(lib))
     checks.append(Check("DT_NEEDED only distro libraries", bool(elf) and not foreign,

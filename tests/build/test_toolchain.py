@@ -22,7 +22,7 @@ def build_for(config_data, root, version="3.14.7", distro="trixie", **variables)
 def test_gcc_changes_nothing(config_data, root):
     build = build_for(config_data, root, TOOLCHAIN="gcc")
     assert build.toolchain.label == "gcc"
-    assert build.toolchain.environment() == {"PB_CC": "gcc", "PB_LLVM": ""}
+    assert build.toolchain.environment() == {"PB_CC": "gcc", "PB_LLVM": "", "PB_NO_PIE": ""}
     args = build.configure_args(DEFAULT)
     assert "--with-lto" in args and "--with-tail-call-interp" not in args and "--enable-bolt" not in args
     assert not any(p.startswith(("clang", "llvm", "bolt")) for p in build_deps(build.settings, build.distro))
@@ -31,7 +31,9 @@ def test_gcc_changes_nothing(config_data, root):
 @pytest.mark.parametrize("version, distro, fast, expected", [
     ("3.14.7", "trixie", "false", "clang-19+tailcall"),  # the line where clang measured faster
     ("3.15.0rc2", "forky", "false", "clang-21+tailcall"),
-    ("3.13.15", "trixie", "false", "gcc"),  # clang without tail calls measured slower than Debian's gcc build
+    # clang without tail calls measured slower than Debian's gcc build; no PIE measured faster with gcc
+    ("3.13.15", "trixie", "false", "gcc+nopie"),
+    ("3.13.15", "trixie", "true", "gcc"),
     ("3.14.7", "trixie", "true", "gcc"),  # FAST builds keep gcc
     ("3.14.7", "bookworm", "false", "gcc"),  # no llvm_version named
 ])
@@ -55,7 +57,7 @@ def test_auto_keeps_gcc_where_the_distros_clang_cannot_build_the_tail_calling_in
 def test_the_distros_clang_brings_thin_lto_and_the_tail_calling_interpreter(config_data, root):
     build = build_for(config_data, root, TOOLCHAIN="clang")
     assert build.toolchain.label == "clang-19+tailcall"
-    assert build.toolchain.environment() == {"PB_CC": "clang-19", "PB_LLVM": "19"}
+    assert build.toolchain.environment() == {"PB_CC": "clang-19", "PB_LLVM": "19", "PB_NO_PIE": ""}
     args = build.configure_args(DEFAULT)
     assert "--with-lto=thin" in args and "--with-lto" not in args
     assert args[-1] == "--with-tail-call-interp"
@@ -116,3 +118,38 @@ def test_bad_llvm_versions_are_refused(config_data, value):
 def test_tail_call_needs_the_line_that_has_it(config_data, root):
     assert Version.parse("3.15.0rc2") > Version.parse("3.14.0")
     assert build_for(config_data, root, version="3.15.0rc2", TOOLCHAIN="clang").toolchain.tail_call
+
+
+@pytest.mark.parametrize("version, variables, label, no_pie", [
+    ("3.13.15", {}, "gcc+nopie", "1"),  # auto: the measured pair (gcc, 3.13), optimized
+    ("3.13.15", {"FAST_BUILD": "true"}, "gcc", ""),  # auto leaves FAST builds PIE
+    ("3.13.15", {"PIE": "yes"}, "gcc", ""),
+    ("3.13.15", {"TOOLCHAIN": "clang-19"}, "clang-19", ""),  # unmeasured pair: PIE
+    ("3.14.7", {}, "clang-19+tailcall", ""),
+    ("3.14.7", {"TOOLCHAIN": "gcc"}, "gcc", ""),
+    ("3.14.7", {"PIE": "no"}, "clang-19+tailcall+nopie", "1"),
+    ("3.14.7", {"PIE": "no", "FAST_BUILD": "true"}, "gcc+nopie", "1"),  # named: also in FAST builds
+    ("3.13.15", {"BOLT": "true"}, "gcc+bolt", ""),  # BOLT's own configure links it without PIE
+    ("3.13.15", {"BOLT": "true", "PIE": "no"}, "gcc+bolt", ""),
+])
+def test_pie_auto_drops_pie_where_it_measured_faster_and_yes_or_no_decide(config_data, root, version, variables,
+                                                                         label, no_pie):
+    toolchain = build_for(config_data, root, version=version, **{"FAST_BUILD": "false", **variables}).toolchain
+    assert toolchain.label == label
+    assert toolchain.environment()["PB_NO_PIE"] == no_pie
+    assert toolchain.pie == ("nopie" not in label and "bolt" not in label)
+
+
+def test_pie_yes_with_bolt_and_bad_pie_values_name_the_fix(config_data, root):
+    build = build_for(config_data, root, version="3.13.15", FAST_BUILD="false", BOLT="true", PIE="yes")
+    with pytest.raises(UserError, match="set PIE=auto or build without BOLT=true"):
+        build.toolchain  # noqa: B018
+    for value in ("true", "pie", "no; rm"):
+        with pytest.raises(UserError, match="PIE"):
+            overrides.apply_overrides(config.parse(config_data), {"PIE": value})
+    data = copy.deepcopy(config_data)
+    data["flags"]["pie"] = "off"
+    with pytest.raises(UserError, match="flags.pie"):
+        config.parse(data)
+    data["flags"]["pie"] = "no"
+    assert config.parse(data).flags.pie == "no"

@@ -92,13 +92,16 @@ def test_lintian_overrides_only_where_they_apply(config_data, root, tmp_path):
     assert "national-encoding [opt/python/python3.13/lib/python3.13/test/*]" in (
         tmp_path / "opt" / "opt-python3.13.lintian-overrides").read_text()
     assert "national-encoding" not in (tmp_path / "opt" / "opt-python3.13t.lintian-overrides").read_text()
-    assert "hardening-no-pie" not in main + (tmp_path / "opt" / "opt-python3.13.lintian-overrides").read_text()
-    # a BOLT build: its two interpreters, and nothing else, are linked without PIE
-    rendered(config_data, root, tmp_path / "bolt", FAST_BUILD="false", BOLT="true")
-    for package, interpreter in (("opt-python3.13", "python3.13"), ("opt-python3.13t", "python3.13t")):
-        text = (tmp_path / "bolt" / f"{package}.lintian-overrides").read_text()
-        assert f"{package}: hardening-no-pie [opt/python/python3.13/bin/{interpreter}]\n" in text
-        assert text.count("hardening-no-pie [") == 1
+    rendered(config_data, root, tmp_path / "pie", FAST_BUILD="false", PIE="yes")
+    assert "hardening-no-pie" not in main + (tmp_path / "pie" / "opt-python3.13.lintian-overrides").read_text()
+    # an interpreter linked without PIE (3.13's optimized default, PIE=no, a BOLT build): the two
+    # interpreters, and nothing else, carry the override
+    for name, variables in (("opt", {}), ("no", {"PIE": "no"}), ("bolt", {"BOLT": "true"})):
+        rendered(config_data, root, tmp_path / name, FAST_BUILD="false", **variables)
+        for package, interpreter in (("opt-python3.13", "python3.13"), ("opt-python3.13t", "python3.13t")):
+            text = (tmp_path / name / f"{package}.lintian-overrides").read_text()
+            assert f"{package}: hardening-no-pie [opt/python/python3.13/bin/{interpreter}]\n" in text
+            assert text.count("hardening-no-pie [") == 1
     # every override line carries a comment above its block
     for line_block in main.split("\n#"):
         assert line_block.lstrip("#").strip()

@@ -13,6 +13,9 @@ from tasks.validate.facts import failed_tests, missing_from_build_log
 from tasks.validate.judge import free_threading_status, judge, modules_for
 
 PREFIX = "/opt/python/python3.13"
+# readelf -h of a PIE (binutils 2.44 names the type so) and of a position-dependent executable
+READELF_PIE = "ELF Header:\n  Class:                             ELF64\n  Type:                              DYN (Position-Independent Executable file)\n"
+READELF_EXEC = READELF_PIE.replace("DYN (Position-Independent Executable file)", "EXEC (Executable file)")
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def good(build):
                                "lintian", "bytecode-main", "bytecode-ft")}
     return {
         "rc": rc,
-        "logs": {"readelf-main": "stapsdt 0x1\nstapsdt 0x2", "readelf-ft": "stapsdt 0x1"},
+        "logs": {"readelf-main": READELF_PIE + "stapsdt 0x1\nstapsdt 0x2", "readelf-ft": READELF_PIE + "stapsdt 0x1"},
         "packages_before": {"python3.13": "3.13.5-2", "python3.13-venv": "3.13.5-2"},
         "packages_after": {"python3.13": "3.13.5-2", "python3.13-venv": "3.13.5-2", "opt-python3.13": "3.13.15-1"},
         "facts_main": interpreter_facts(build, DEFAULT),
@@ -83,6 +86,8 @@ def test_good_facts_pass(good, build):
     (lambda f: f["elf_deps"]["needed"].update({"libpython3.13.so.1.0": []}), "DT_NEEDED only distro libraries"),
     (lambda f: f["elf_deps"]["rpath"].update({"/build/default": []}), "no RPATH/RUNPATH"),
     (lambda f: f["logs"].update({"readelf-main": ""}), "DTrace probes in main interpreter"),
+    (lambda f: f["logs"].update({"readelf-ft": READELF_EXEC + "stapsdt 0x1"}), "ft interpreter linked as PIE"),
+    (lambda f: f["logs"].update({"readelf-main": "stapsdt 0x1"}), "main interpreter linked as PIE"),
     (lambda f: f.update(build_log_missing=["_ssl"]), "build log lists no missing modules"),
     (lambda f: f.update(facts_ft=None), "python3.13t: runs"),
     (lambda f: f["facts_main"].update(expat_version="expat_2.6.0"), "pyexpat uses the distro's libexpat"),
@@ -109,6 +114,19 @@ def test_hardening_check_only_when_hardening_is_on(good, config_data, root):
     facts["lintian"]["I"]["hardening-no-bindnow"] = 62
     names = [c.name for c in judge(facts, unhardened)]
     assert failed(facts, unhardened) == [] and not any("hardening" in n for n in names)
+
+
+def test_an_interpreter_linked_without_pie_must_be_exec(good, config_data, root):
+    settings = overrides.apply_overrides(config.parse(config_data),
+                                         {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true", "PIE": "no"})
+    no_pie = Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root))
+    facts = copy.deepcopy(good)
+    facts["logs"]["readelf-ft"] = READELF_EXEC + "stapsdt 0x1"
+    assert failed(facts, no_pie) == ["main interpreter linked without PIE (flags.pie, or BOLT)"]
+    checks = {c.name: c for c in judge(facts, no_pie)}
+    assert checks["main interpreter linked without PIE (flags.pie, or BOLT)"].detail == "ELF type DYN"
+    assert checks["ft interpreter linked without PIE (flags.pie, or BOLT)"].ok
+    assert "linked without PIE for speed" in checks["lintian: hardening (debian) on every ELF file"].detail
 
 
 def test_zstd_expected_from_314(build, config_data, root):
@@ -186,6 +204,8 @@ def test_optimized_build_needs_pgo_lto_evidence_and_smoke_tests(config_data, roo
     for variant in (DEFAULT, FREETHREADED):
         facts[f"facts_{variant.facts_label}"] = interpreter_facts(optimized, variant)
     facts["rc"].update({"smoke-main": 0, "smoke-ft": 0})
+    # 3.13's optimized default links its interpreters without PIE (flags.pie auto)
+    facts["logs"] = {name: log.replace(READELF_PIE, READELF_EXEC) for name, log in facts["logs"].items()}
     facts["build_log_optimizations"] = {
         "default": {"-fprofile-use": 300, "-flto": 310, "missing-profile": 1},
         "freethreaded": {"-fprofile-use": 300, "-flto": 0, "missing-profile": 1}}
