@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import copy_project  # noqa: E402
 
-TIMING_LINE = re.compile(r"^\s{2}(\S+)\s+([0-9.]+) s\s+(ok|FAILED)(?:\s.*)?$", re.M)
+# a row of the reporter's timing summary: "  <task>  <seconds> s  ok[  <note>]", one line each (a \s after "ok"
+# would also match the newline and swallow the next row)
+TIMING_LINE = re.compile(r"^ {2}(\S+) +([0-9.]+) s +(ok|FAILED)(?:[ \t][^\n]*)?$", re.M)
 CCACHE_LINE = re.compile(r"^ccache: (\d+) hits, (\d+) misses", re.M)
 
 
@@ -52,9 +54,14 @@ def doit(project: Path, *args: str) -> tuple[float, str]:
     return seconds, result.stdout
 
 
+def step_seconds(output: str) -> dict[str, float]:
+    """Each step's seconds from doit's output (the reporter's timing summary)."""
+    return {m.group(1): float(m.group(2)) for m in TIMING_LINE.finditer(output) if m.group(1) != "total"}
+
+
 def measure(name: str, project: Path, *args: str) -> dict:
     seconds, output = doit(project, *args)
-    steps = {m.group(1): float(m.group(2)) for m in TIMING_LINE.finditer(output) if m.group(1) != "total"}
+    steps = step_seconds(output)
     hits = [(int(h), int(m)) for h, m in CCACHE_LINE.findall(output)]
     row = {"name": name, "seconds": round(seconds, 2), "steps": steps,
            "ccache_hits": sum(h for h, _ in hits), "ccache_misses": sum(m for _, m in hits)}
