@@ -16,7 +16,7 @@ a neighbour's burst or a thermal drift lands on every interpreter alike. Then:
           add-on: LABEL-ft), in the distro's build image (any `doit build` for that distro made it);
           --threads: then the threads loop (docker/bench/threads.py) with each, in ABBA order, 3 rounds;
           --no-distro: without the distro's python (e.g. 3.14 on trixie), the variants against each other
-  report  --out DIR --line 3.14 --distro-name "Debian forky python3.14 3.14.8" [--publish DIR]
+  report  --out DIR --line 3.14 --distro-name "Debian forky python3.14 3.14.8" [--publish DIR] [--pair A:B]
           the tables, summary.json in DIR, and with --publish: p5-summary.json plus the charts
           (matplotlib: pip install -r bench/requirements.txt). p5-summary.json also gets "free_threaded"
           (each LABEL-ft single-threaded against LABEL: a time ratio, above 1 = slower; PEP 779's bar was
@@ -185,6 +185,11 @@ def report(args: argparse.Namespace) -> dict:
     for label in labels:
         if label.endswith("-ft") and label[:-3] in labels:
             comparisons[f"{label} vs {label[:-3]}"] = compare(rounds, label[:-3], label)
+    for pair in getattr(args, "pair", None) or []:  # --pair BASE:OTHER, e.g. pie:nopie
+        base, _, other = pair.partition(":")
+        if base not in everyone or other not in everyone:
+            raise SystemExit(f"--pair {pair}: both labels must be among the run's: {', '.join(sorted(everyone))}")
+        comparisons[f"{other} vs {base}"] = compare(rounds, base, other)
     print("speed ratio per benchmark, medians of all rounds (above 1.00 = faster than the baseline)")
     columns = list(comparisons)
     names = sorted({n for c in comparisons.values() for n in c["per_benchmark"]})
@@ -289,6 +294,8 @@ def main() -> None:
     p_report.add_argument("--line", required=True)
     p_report.add_argument("--distro-name", required=True)
     p_report.add_argument("--publish")
+    p_report.add_argument("--pair", action="append", default=[],
+                          help="BASE:OTHER (repeatable): also OTHER's speed against BASE, e.g. pie:nopie")
     args = parser.parse_args()
     run(args) if args.command == "run" else report(args)
 

@@ -89,3 +89,14 @@ def test_without_the_distros_python_the_twins_are_still_compared(tmp_path):
     summary = abba.report(argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=None))
     assert list(summary["comparisons"]) == ["gcc-ft vs gcc"]
     assert abba.free_threaded(summary)[0]["single_thread_time_ratio"] == 1.2
+
+
+def test_two_variants_are_compared_when_asked(tmp_path):
+    out = tmp_path / "run"
+    write_round(out, 1, {"pie": {"a": 1.1, "b": 1.0}, "nopie": {"a": 1.0, "b": 1.0}})
+    write_round(out, 2, {"pie": {"a": 1.1, "b": 1.1}, "nopie": {"a": 1.0, "b": 1.0}})
+    args = argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=None, pair=["pie:nopie"])
+    result = abba.report(args)["comparisons"]["nopie vs pie"]
+    assert result["per_benchmark"] == {"a": 1.1, "b": 1.05} and result["significant"]
+    with pytest.raises(SystemExit, match="--pair pie:bolt: both labels must be among the run's: nopie, pie"):
+        abba.report(argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=None, pair=["pie:bolt"]))
