@@ -32,7 +32,8 @@ LINE_GATES = {
 }
 TAIL_CALL_MIN_CLANG = 19
 # pie "auto" links the interpreter without PIE for optimized builds of these (compiler, line) pairs, where it
-# measured faster: 3.13.15 with gcc 14 ran 1.046x the same build with PIE (bench/published/2026-12-05-pie-3.13)
+# measured faster: 3.13.15 with gcc 14 ran 1.046x the same build with PIE and 1.063x Debian's python3.13
+# (bench/published/2026-12-05-{pie,nopie}-3.13); 3.14.7 with clang-19 and tail calls: 1.006x, level (-nopie-3.14)
 AUTO_NO_PIE = frozenset({("gcc", (3, 13))})
 
 
