@@ -138,7 +138,6 @@ def _lintian_check(facts: dict, build: Build) -> Check:
 # lintian's hardening tags a build with hardening on must not carry. hardening-no-fortify-functions is
 # reported, not failed: lintian itself calls it a likely false positive for a binary whose every call the
 # compiler proved safe (then no *_chk function is left to find).
-ELF_TYPE = re.compile(r"^\s*Type:\s+([A-Z]+)\b", re.MULTILINE)  # readelf -h: EXEC, DYN (PIE), ...
 HARDENING_REQUIRED = ("hardening-no-relro", "hardening-no-bindnow", "hardening-no-pie",
                       "hardening-no-stackprotector")
 
@@ -158,12 +157,20 @@ def _hardening_check(facts: dict, build: Build) -> Check:
     return Check(f"lintian: hardening ({build.settings.flags.hardening}) on every ELF file", not missing, detail)
 
 
+ELF_TYPE = re.compile(r"^\s*Type:\s+([A-Z]+)\b", re.MULTILINE)  # readelf -h: EXEC, DYN (PIE), ...
+
+
+def _readelf_logs(build: Build) -> tuple[str, ...]:
+    """The validate steps that ran readelf -h -n on an interpreter: the main one's, and the add-on's."""
+    return ("readelf-main", "readelf-ft") if build.settings.free_threaded else ("readelf-main",)
+
+
 def _pie_checks(facts: dict, build: Build) -> list[Check]:
     """Each interpreter's ELF type is what the toolchain says (readelf -h): DYN for a PIE, EXEC without."""
     expected = "DYN" if build.toolchain.pie else "EXEC"
     label = "as PIE" if build.toolchain.pie else "without PIE (flags.pie, or BOLT)"
     checks = []
-    for name in ("readelf-main", "readelf-ft") if build.settings.free_threaded else ("readelf-main",):
+    for name in _readelf_logs(build):
         found = ELF_TYPE.search(facts.get("logs", {}).get(name, ""))
         kind = found.group(1) if found else None
         checks.append(Check(f"{name.split('-')[1]} interpreter linked {label}", kind == expected,
@@ -267,7 +274,7 @@ def judge(facts: dict, build: Build) -> list[Check]:
     if build.settings.free_threaded:
         checks.append(_step(facts, "c-extension-ft", "a C extension builds for the free-threaded ABI"))
     if "--with-dtrace" in build.configure_args(DEFAULT):
-        for name in ("readelf-main", "readelf-ft") if build.settings.free_threaded else ("readelf-main",):
+        for name in _readelf_logs(build):
             notes = facts.get("logs", {}).get(name, "")
             count = notes.count("stapsdt")
             checks.append(Check(f"DTrace probes in {name.split('-')[1]} interpreter", count > 0,
