@@ -256,10 +256,11 @@ def charts(summary: dict, dest: Path, line: str) -> None:
     items = list(summary["comparisons"].items())
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(items) + 1.5))
     means = [r["speedup"] for _, r in items]
+    spreads = [r["spread"] or [r["speedup"], r["speedup"]] for _, r in items]
     # the overall ratio (medians of all rounds' values) can fall outside the rounds' own geometric means on a
     # noisy machine: the bar then shows no error on that side rather than a negative one
-    low = [max(0.0, r["speedup"] - (r["spread"][0] if r["spread"] else r["speedup"])) for _, r in items]
-    high = [max(0.0, (r["spread"][1] if r["spread"] else r["speedup"]) - r["speedup"]) for _, r in items]
+    low = [max(0.0, mean - lowest) for mean, (lowest, _) in zip(means, spreads, strict=True)]
+    high = [max(0.0, highest - mean) for mean, (_, highest) in zip(means, spreads, strict=True)]
     ax.barh([k for k, _ in items], means, xerr=[low, high], capsize=4, color="tab:blue")
     _finish(plt, fig, ax, "geometric-mean speed ratio (bars: lowest and highest round)", f"{line}: variants",
             dest / f"variants-{line}.png")
