@@ -1,8 +1,8 @@
 #!/bin/bash
 # compile step: make in the configured build directory, with ccache statistics around it.
 # Environment: PB_JOBS (make -j), PROFILE_TASK (optional, the PGO training workload),
-#              PB_LTO (parallel or cpython, see lto.sh: with parallel, the PGO training build of an LTO build
-#              is compiled without LTO, as its own make run before the final one),
+#              PB_LTO (parallel or cpython, see lto.sh: with parallel, the PGO training build of an LTO build,
+#              gcc's or clang's, is compiled without LTO, as its own make run before the final one),
 #              PB_CLEAN_FIRST (non-empty after an interrupted compile: `make clean` first),
 #              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE, CCACHE_REMOTE_STORAGE (optional:
 #              a shared cache, e.g. redis://host:6379; ccache reads it from the environment).
@@ -77,15 +77,18 @@ main() {
         pb_fact phase "$name" "$seconds"
     }
 
-    if [ "${PB_LTO:-cpython}" = parallel ] && grep -q '^all:.*profile-opt' Makefile && pb_has_gcc_lto Makefile; then
-        mapfile -t lto_free < <(pb_lto_free_make_args)
-        phase training make "${make_args[@]}" "${lto_free[@]}" profile-run-stamp
-        phase optimized make "${make_args[@]}"
-    elif [ -n "${PB_KEPT_PROFILE:-}" ] && pb_is_bolt_tree Makefile; then
+    if [ -n "${PB_KEPT_PROFILE:-}" ] && pb_is_bolt_tree Makefile; then
         local prebolt
         prebolt=$(pb_bolt_prebolt_rule)
         phase optimized make "${make_args[@]}" "$prebolt"
         phase bolt pb_bolt_apply_kept
+    elif [ "${PB_LTO:-cpython}" = parallel ] && grep -qE '^all:.*(profile-opt|bolt-opt)' Makefile \
+            && pb_has_lto Makefile; then
+        # the PGO training build without LTO (lto.sh: the same profile, one compile and no LTO link), then
+        # CPython's own rule (profile-opt, or bolt-opt: profile-opt, then BOLT's training and rewrite)
+        mapfile -t lto_free < <(pb_lto_free_make_args)
+        phase training make "${make_args[@]}" "${lto_free[@]}" profile-run-stamp
+        phase optimized make "${make_args[@]}"
     else
         phase build make "${make_args[@]}"
     fi

@@ -7,8 +7,12 @@
 #             CPython 3.14+ does (gh-132257: same speed, a fraction of the link time) and as Debian links its
 #             own interpreter; the PGO training build is compiled without LTO, since gcc instruments each
 #             function before link-time optimization, so its profile is the same and the training binary
-#             costs one compile instead of a compile plus a whole-program link.
-# Only gcc's full-LTO flags are changed; a build without -flto (FAST, or no --with-lto) is left alone.
+#             costs one compile instead of a compile plus a whole-program link. The same holds for clang's
+#             ThinLTO: -fprofile-instr-generate instruments in the front end, from the source, before any
+#             optimization, and the profile names functions by source file and a hash of their code, so the
+#             training build of a clang tree is compiled without -flto=thin too.
+# Only gcc's full-LTO flags are rewritten at configure time; a build without -flto (FAST, or no --with-lto)
+# is left alone.
 
 PB_LTO_VARS="CONFIGURE_CFLAGS_NODIST CONFIGURE_LDFLAGS_NODIST"
 
@@ -20,6 +24,12 @@ pb_make_var() {  # pb_make_var MAKEFILE NAME: NAME's value as written (NAME=valu
 # Does this build tree link with gcc's full LTO (-flto or -flto=auto/jobserver/N; not clang's =thin/=full)?
 pb_has_gcc_lto() {
     pb_make_var "${1:-Makefile}" CONFIGURE_LDFLAGS_NODIST | tr ' ' '\n' | grep -qxE -- '-flto(=(auto|jobserver|[0-9]+))?'
+}
+
+# Does this build tree link with LTO at all (gcc's full LTO or clang's -flto=thin/=full)? Its PGO training
+# build is then compiled without it in parallel mode (compile.sh).
+pb_has_lto() {
+    pb_make_var "${1:-Makefile}" CONFIGURE_LDFLAGS_NODIST | tr ' ' '\n' | grep -qxE -- '-flto(=[a-z0-9]+)?'
 }
 
 # configure runs makesetup, which writes Makefile and Modules/config.c from Makefile.pre. After an edit of

@@ -62,10 +62,12 @@ class Check:
     detail: str
 
 
-# gcc warns (-Wmissing-profile) for each file compiled with -fprofile-use that has no profile data. The training
-# run never executes a few programs (Programs/_testembed): one or two warnings are normal; a profile that does
-# not match the final build (e.g. flags changed between the two stages) leaves hundreds.
-MAX_MISSING_PROFILES = 10
+# gcc warns (-Wmissing-profile) for each file compiled with -fprofile-use that has no profile data; clang
+# (-Wprofile-instr-unprofiled, -Wprofile-instr-out-of-date) also for each file none of whose functions ran.
+# The training run never executes a few programs (Programs/_testembed) and, for clang, some extension modules
+# (curses, test helpers, xxlimited: 24 files and 2 out of date for 3.14.7); a profile that does not match the
+# final build (e.g. another source, or flags changed between the two stages) leaves hundreds.
+MAX_MISSING_PROFILES = {"gcc": 10, "clang": 40}
 
 
 def upstream_version(debian_version: str) -> str:
@@ -297,10 +299,11 @@ def judge(facts: dict, build: Build) -> list[Check]:
                 checks.append(Check(f"{variant} interpreter built with {what}", bool(found.get(flag)),
                                     f"{found.get(flag, 0)} compile/link lines with {flag} in the build log"))
             missing_profiles = found.get("missing-profile", 0)
+            allowed = MAX_MISSING_PROFILES[build.toolchain.compiler]
             checks.append(Check(f"{variant} interpreter: the PGO profile matched the final build",
-                                missing_profiles <= MAX_MISSING_PROFILES,
-                                f"{missing_profiles} file(s) compiled without profile data (-Wmissing-profile; "
-                                f"at most {MAX_MISSING_PROFILES} allowed)"))
+                                missing_profiles <= allowed,
+                                f"{missing_profiles} file(s) compiled without matching profile data "
+                                f"(the compiler's warnings; at most {allowed} allowed)"))
     if build.test_suite:
         label = f"test suite smoke subset ({len(build.smoke_modules)} modules)"
         checks.append(_smoke(facts, "smoke-main", label, build))

@@ -132,7 +132,30 @@ def test_compile_parallel_lto_trains_without_lto_then_builds_with_it(tmp_path):
         "training", "optimized"]
 
 
-@pytest.mark.parametrize("mode, text", [("cpython", GCC_LTO), ("parallel", "CONFIGURE_LDFLAGS_NODIST= -g\nall: build_all\n")])
+@pytest.mark.parametrize("all_rule", ["profile-opt", "bolt-opt"])
+def test_compile_trains_a_clang_thinlto_tree_and_a_bolt_tree_without_lto_too(tmp_path, all_rule):
+    """clang instruments in the front end (-fprofile-instr-generate), so the training build needs no ThinLTO; a
+    BOLT tree's bolt-opt makes profile-opt first, so its PGO training is split off the same way."""
+    result, makes = compile_sh(tmp_path, CLANG_THIN.replace("profile-opt", all_rule), PB_LTO="parallel")
+    assert result.returncode == 0, result.stderr
+    assert makes == ["make -j2 CONFIGURE_CFLAGS_NODIST=-g -std=c11 CONFIGURE_LDFLAGS_NODIST=-g profile-run-stamp",
+                     "make -j2"]
+    assert list(stepfacts.phases(stepfacts.read(tmp_path / "build" / "compile-facts.jsonl"))) == [
+        "training", "optimized"]
+
+
+def test_a_bolt_rebuild_from_a_kept_profile_never_trains(tmp_path):
+    """PROFILE_FROM on a BOLT tree: the prebolt rule with the kept PGO profile, then the kept .fdata applied
+    (test_bolt_sh.py); no training make run, whatever the LTO mode."""
+    text = CLANG_THIN.replace("profile-opt", "bolt-opt") + "bolt-opt:\n\t$(MAKE) profile-opt\n"
+    result, makes = compile_sh(tmp_path, text, PB_LTO="parallel", PB_KEPT_PROFILE="1")
+    assert makes[0] == "make -j2 profile-opt"
+    assert "profile-run-stamp" not in " ".join(makes)
+
+
+@pytest.mark.parametrize("mode, text", [("cpython", GCC_LTO), ("cpython", CLANG_THIN),
+                                        ("parallel", "CONFIGURE_LDFLAGS_NODIST= -g\nall: build_all\n"),
+                                        ("parallel", "CONFIGURE_LDFLAGS_NODIST= -g\nall: profile-opt\n")])
 def test_compile_runs_make_once_otherwise(tmp_path, mode, text):
     result, makes = compile_sh(tmp_path, text, PB_LTO=mode)
     assert result.returncode == 0, result.stderr

@@ -226,6 +226,11 @@ def test_optimization_evidence_counts_compiler_lines():
     clang = "clang-19 -c -flto=thin -fprofile-instr-use=code.profclangd x.c\nclang-19 -flto=thin -o python\n"
     assert optimization_evidence(clang) == {"-fprofile-generate": 0, "-fprofile-use": 0, "-fprofile-instr-use": 1,
                                             "-flto": 2, "missing-profile": 0}
+    # clang's warnings as a 3.14.7 build gives them: a file none of whose functions ran, one whose code differs
+    clang += ('warning: no profile data available for file "_csv.c" [-Wprofile-instr-unprofiled]\n'
+              "warning: profile data may be out of date: of 124 functions, 1 has mismatched data that will be "
+              "ignored [-Wprofile-instr-out-of-date]\n1 warning generated.\n")
+    assert optimization_evidence(clang)["missing-profile"] == 2
 
 
 def test_lintian_output_is_counted_per_severity_and_tag():
