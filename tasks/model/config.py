@@ -48,8 +48,8 @@ SMOKE_SUBSET = ("test_sys", "test_os", "test_json", "test_re", "test_math", "tes
 # then lands after CPython's -O3); "debian": the distro's hardening the way Debian builds its python3.X
 # (see docker/steps/buildflags.sh).
 HARDENING_MODES = ("off", "dpkg", "debian")
-# How gcc's link-time optimization runs in optimized builds (see docker/steps/lto.sh): "parallel" links in
-# balanced partitions on every core and compiles the PGO training build without LTO; "cpython" keeps
+# How link-time optimization runs in optimized builds (see docker/steps/lto.sh): "parallel" links gcc's LTO in
+# balanced partitions on every core and compiles the PGO training build without LTO (gcc's or clang's); "cpython" keeps
 # CPython's own flags (3.13: one partition on one core, in both PGO stages).
 LTO_MODES = ("parallel", "cpython")
 # The interpreter as PIE (tasks/build/toolchain.py): "auto" links it without PIE where that measured faster

@@ -66,7 +66,7 @@ SPEC: tuple[Key, ...] = (
     Key("flags.free_threaded", list, REQUIRED, "configure flags added for the free-threaded interpreter"),
     Key("flags.profile_task", str, "", "the PGO training workload (make PROFILE_TASK=); empty: CPython's own"),
     Key("flags.hardening", str, "debian", "compiler and linker hardening: debian, dpkg or off"),
-    Key("flags.lto", str, "parallel", "how gcc's link-time optimization runs: parallel or cpython"),
+    Key("flags.lto", str, "parallel", "how link-time optimization runs: parallel or cpython"),
     Key("flags.toolchain", str, "auto",
         "the compiler: auto (clang where it measured faster), gcc, clang (the entry's llvm_version) or clang-N"),
     Key("flags.bolt", bool, False, "true: llvm-bolt optimizes the linked interpreter (3.12+, optimized builds)"),

@@ -50,7 +50,7 @@ class Flags:
     free_threaded: tuple[str, ...]
     profile_task: str = ""  # PGO training workload (make PROFILE_TASK=...); "" keeps CPython's default
     hardening: str = "debian"  # compiler/linker hardening: one of HARDENING_MODES
-    lto: str = "parallel"  # how gcc's LTO runs: one of LTO_MODES
+    lto: str = "parallel"  # how LTO runs: one of LTO_MODES
     toolchain: str = "auto"  # "auto", "gcc", "clang" (the distro's llvm_version) or "clang-N" (build/toolchain.py)
     bolt: bool = False  # llvm-bolt on the linked interpreter (optimized builds)
     tail_call: bool = True  # the tail-calling interpreter where it applies (clang >= 19, CPython 3.14+)
