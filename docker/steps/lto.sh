@@ -21,15 +21,20 @@ pb_make_var() {  # pb_make_var MAKEFILE NAME: NAME's value as written (NAME=valu
     sed -n "s/^$2[[:space:]]*:\{0,1\}=//p" "$1" | head -n 1
 }
 
+# Is one word of a makefile's CONFIGURE_LDFLAGS_NODIST the whole of this extended regex?
+pb_ldflags_have() {  # pb_ldflags_have MAKEFILE REGEX
+    pb_make_var "$1" CONFIGURE_LDFLAGS_NODIST | tr ' ' '\n' | grep -qxE -- "$2"
+}
+
 # Does this build tree link with gcc's full LTO (-flto or -flto=auto/jobserver/N; not clang's =thin/=full)?
 pb_has_gcc_lto() {
-    pb_make_var "${1:-Makefile}" CONFIGURE_LDFLAGS_NODIST | tr ' ' '\n' | grep -qxE -- '-flto(=(auto|jobserver|[0-9]+))?'
+    pb_ldflags_have "${1:-Makefile}" '-flto(=(auto|jobserver|[0-9]+))?'
 }
 
 # Does this build tree link with LTO at all (gcc's full LTO or clang's -flto=thin/=full)? Its PGO training
 # build is then compiled without it in parallel mode (compile.sh).
 pb_has_lto() {
-    pb_make_var "${1:-Makefile}" CONFIGURE_LDFLAGS_NODIST | tr ' ' '\n' | grep -qxE -- '-flto(=[a-z0-9]+)?'
+    pb_ldflags_have "${1:-Makefile}" '-flto(=[a-z0-9]+)?'
 }
 
 # configure runs makesetup, which writes Makefile and Modules/config.c from Makefile.pre. After an edit of
