@@ -3,7 +3,8 @@
 # Mounts: /pkg (holds src/debian/ and stage/<variant>/); output .deb/.buildinfo/.changes land in /pkg,
 # with /pkg/architecture: what dpkg in this container builds for, and /pkg/image-packages.txt: every package of
 # the build image and its version (the manifest records them: what a rebuild needs to match).
-# Environment: PB_PACKAGES (see debian/install-staged.sh), PB_DEB_COMPRESSION (dpkg-deb -Z, see debian/rules).
+# Environment: PB_PACKAGES (see debian/install-staged.sh), PB_DEB_COMPRESSION (dpkg-deb -Z, see debian/rules),
+#              PB_JOBS (debhelper's parallel=: dh_strip and dh_builddeb work on that many files/packages at once).
 set -euo pipefail
 cd /pkg/src
 export HOME=/tmp
@@ -35,4 +36,4 @@ if command -v lintian-explain-tags >/dev/null 2>&1; then
     done
     rm -f "${known}"
 fi
-dpkg-buildpackage --build=binary --no-sign
+dpkg-buildpackage --build=binary --no-sign --jobs="${PB_JOBS:?}"

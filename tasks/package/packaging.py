@@ -135,7 +135,7 @@ def install_step(build: Build, image: str, variant: Variant) -> Step:
                 docker_host=build.distro.docker_host)
 
 
-def debuild_step(build: Build, image: str) -> Step:
+def debuild_step(build: Build, image: str, jobs: int) -> Step:
     layout = build.layout
     pairs = [f"{build.package_main}=default"]
     if build.settings.free_threaded:
@@ -144,7 +144,8 @@ def debuild_step(build: Build, image: str) -> Step:
                 project_id=layout.project_id,
                 mounts=(paths.steps_mount(layout.root),
                         Mount(pkg_dir(build), paths.PKG, read_only=False)),
-                environment={"PB_PACKAGES": " ".join(pairs), "PB_DEB_COMPRESSION": build.deb_compression},
+                environment={"PB_PACKAGES": " ".join(pairs), "PB_DEB_COMPRESSION": build.deb_compression,
+                             "PB_JOBS": str(jobs)},
                 command=("bash", paths.script(paths.STEPS, "debuild.sh")), docker_host=build.distro.docker_host)
 
 
@@ -174,9 +175,9 @@ def check_architecture(record: Path, build: Build) -> None:
                         f"architecture; run `doit clean image:{build.distro.name} CLEAN_IMAGES=true` and build again")
 
 
-def package(build: Build, image: str, run, side_by_side) -> dict:
-    """Run the whole package step; `run(step)` runs a container step, `side_by_side(*steps)` several at once.
-    Returns a summary."""
+def package(build: Build, image: str, run, side_by_side, jobs: int) -> dict:
+    """Run the whole package step; `run(step)` runs a container step, `side_by_side(*steps)` several at once;
+    debhelper strips and builds the packages `jobs` at a time. Returns a summary."""
     work = pkg_dir(build)
     remove_tree(work)
     (work / "stage").mkdir(parents=True)
@@ -202,7 +203,7 @@ def package(build: Build, image: str, run, side_by_side) -> dict:
         print(f"free-threaded tree: {result.dropped} files left to the main package, "
               f"{result.linked} stdlib entries linked, {result.kept_files} files kept")
     render_debian_dir(build, build.layout.root / "debian", work / "src" / "debian", build.source_date_epoch())
-    run(debuild_step(build, image))
+    run(debuild_step(build, image, jobs))
     check_architecture(work / "architecture", build)
     listed = work / "image-packages.txt"
     summary["image_packages"] = dict(line.split("=", 1) for line in listed.read_text().splitlines()

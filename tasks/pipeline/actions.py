@@ -199,7 +199,9 @@ def package(build: Build) -> dict:
     engine = docker_env.client(build.distro.docker_host)
     image_tag = images.built_tag(build.layout, build.distro)
     with Targets(build.manifest) as targets:
-        summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine), runner.run_side_by_side)
+        jobs = build.settings.jobs or docker_env.cpu_count(engine)
+        summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine), runner.run_side_by_side,
+                                    jobs)
         summary = _timed(summary, started)
         targets.write(build.manifest, manifest.build_manifest(build, engine, image_tag, summary))
         return {k: v for k, v in summary.items() if k != "image_packages"}  # the manifest holds the list

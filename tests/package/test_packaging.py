@@ -146,8 +146,16 @@ def test_compression_follows_the_build_mode(config_data, root):
     data = dict(config_data, package=dict(config_data["package"], compression="none", fast_compression="xz"))
     settings = overrides.apply_overrides(config.parse(data), {"PYTHON_VERSION": "3.13.15", "FAST_BUILD": "true"})
     assert Build(Version.parse("3.13.15"), settings.distros[0], settings, Layout.for_root(root)).deb_compression == "xz"
-    assert debuild_step(fast, "img").environment["PB_DEB_COMPRESSION"] == "gzip"
-    assert debuild_step(optimized, "img").environment["PB_DEB_COMPRESSION"] == "xz"
+    assert debuild_step(fast, "img", 2).environment["PB_DEB_COMPRESSION"] == "gzip"
+    assert debuild_step(optimized, "img", 2).environment["PB_DEB_COMPRESSION"] == "xz"
+
+
+def test_debhelper_gets_the_jobs(config_data, root):
+    """dh_strip and dh_builddeb run on `jobs` files/packages at once (dpkg-buildpackage --jobs, from PB_JOBS)."""
+    build = make_build(config_data, root, FAST_BUILD="false")
+    assert debuild_step(build, "img", 3).environment["PB_JOBS"] == "3"
+    script = (root / "docker" / "steps" / "debuild.sh").read_text()
+    assert 'dpkg-buildpackage --build=binary --no-sign --jobs="${PB_JOBS:?}"' in script
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make to read debian/rules")
