@@ -2,7 +2,8 @@
 # compile step: make in the configured build directory, with ccache statistics around it.
 # Environment: PB_JOBS (make -j), PROFILE_TASK (optional, the PGO training workload),
 #              PB_LTO (parallel or cpython, see lto.sh: with parallel, the PGO training build of an LTO build,
-#              gcc's or clang's, is compiled without LTO, as its own make run before the final one),
+#              gcc's or clang's, is compiled without LTO, as its own make run before the final one, and a
+#              gcc tree links its build-only programs without LTO, nolto-tools.mk),
 #              PB_CLEAN_FIRST (non-empty after an interrupted compile: `make clean` first),
 #              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE, CCACHE_REMOTE_STORAGE (optional:
 #              a shared cache, e.g. redis://host:6379; ccache reads it from the environment).
@@ -57,6 +58,11 @@ main() {
     if [ -n "$bolt_args" ]; then
         make_args+=("$bolt_args")
         pb_fact bolt apply_flags "${bolt_args#BOLT_APPLY_FLAGS=}"
+    fi
+    if [ "${PB_LTO:-cpython}" = parallel ] && pb_has_gcc_lto Makefile; then
+        MAKEFILES="$(cd "$(dirname "$0")" && pwd)/nolto-tools.mk"  # read by every make run, sub-makes too
+        export MAKEFILES
+        echo "python-builder: Programs/_freeze_module and Programs/_testembed link without LTO (${MAKEFILES})"
     fi
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"

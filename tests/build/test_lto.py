@@ -91,6 +91,7 @@ def test_training_build_arguments_drop_every_lto_flag(tmp_path):
 # compile.sh against a fake make, gcc, ld and ccache that record their arguments
 FAKE_TOOL = """#!/bin/bash
 printf '%s\\n' "$(basename "$0") $*" >> "$PB_CALLS"
+[ "$(basename "$0")" != make ] || printf '%s\\n' "MAKEFILES=${MAKEFILES:-}" >> "$PB_CALLS.env"
 [ "$(basename "$0")" != make ] || [ -z "${PB_FAIL_MAKE:-}" ] || exit 3
 # ccache logs each compilation of a make run to CCACHE_STATSLOG; --show-log-stats sums that log up
 [ "$(basename "$0")" != make ] || [ -z "${CCACHE_STATSLOG:-}" ] || printf '# a.c\\ndirect_cache_hit\\n' >> "$CCACHE_STATSLOG"
@@ -232,3 +233,54 @@ def test_the_edit_leaves_makesetups_outputs_newer_so_make_never_reruns_it_mid_bu
     (tmp_path / "Programs" / "_freeze_module.o").write_text("")  # compiled after configure
     made = subprocess.run(["make", "-q", "Programs/_freeze_module.o"], cwd=tmp_path, capture_output=True, text=True)
     assert made.returncode == 0
+
+
+NOLTO_MK = STEPS / "nolto-tools.mk"
+
+
+@pytest.mark.parametrize("mode, text, read", [("parallel", GCC_LTO, True), ("parallel", CLANG_THIN, False),
+                                              ("cpython", GCC_LTO, False)])
+def test_only_a_gcc_lto_tree_in_parallel_mode_links_its_build_only_programs_without_lto(tmp_path, mode, text, read):
+    """compile.sh hands every make run nolto-tools.mk (MAKEFILES) for gcc's fat LTO objects alone: clang's
+    ThinLTO objects are bitcode only and need an LTO link, and `cpython` mode keeps CPython's flags."""
+    result, makes = compile_sh(tmp_path, text, PB_LTO=mode)
+    assert result.returncode == 0, result.stderr
+    seen = set((tmp_path / "calls.env").read_text().splitlines())
+    assert seen == {f"MAKEFILES={NOLTO_MK}" if read else "MAKEFILES="}, seen
+    assert ("link without LTO" in result.stdout) == read
+
+
+# The variables and link rules of CPython's Makefile.pre.in (3.13-3.15) that nolto-tools.mk acts on; the
+# recipes print the link flags instead of linking, and profile-opt's recursive make is there too.
+CPYTHON_LINKS = """\
+PY_LDFLAGS=-Wl,-z,relro
+CONFIGURE_LDFLAGS_NODIST=-fno-semantic-interposition -flto=auto -fuse-linker-plugin -ffat-lto-objects -g
+CONFIGURE_LDFLAGS_NOLTO=-fno-lto
+PY_LDFLAGS_NODIST=$(CONFIGURE_LDFLAGS_NODIST) $(LDFLAGS_NODIST)
+PY_LDFLAGS_NOLTO=$(PY_LDFLAGS) $(CONFIGURE_LDFLAGS_NOLTO) $(LDFLAGS_NODIST)
+PY_CORE_LDFLAGS=$(PY_LDFLAGS) $(PY_LDFLAGS_NODIST)
+build_all: python Programs/_freeze_module Programs/_testembed
+python: Python/ceval.o
+	@echo "python: $(PY_CORE_LDFLAGS)"
+Programs/_freeze_module: Python/ceval.o
+	@echo "_freeze_module: $(PY_CORE_LDFLAGS)"
+Programs/_testembed: Python/ceval.o
+	@echo "_testembed: $(PY_CORE_LDFLAGS)"
+Python/ceval.o:
+	@echo "ceval.o: $(PY_CORE_LDFLAGS)"
+profile-opt:
+	@$(MAKE) --no-print-directory build_all LDFLAGS_NODIST="-fprofile-use"
+"""
+
+
+def test_nolto_tools_links_the_two_build_only_programs_without_lto_with_gnu_make(tmp_path):
+    (tmp_path / "Makefile").write_text(CPYTHON_LINKS)
+    result = subprocess.run(["make", "--no-print-directory", "profile-opt"], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "MAKEFILES": str(NOLTO_MK)})
+    assert result.returncode == 0, result.stderr
+    lto = "-Wl,-z,relro -fno-semantic-interposition -flto=auto -fuse-linker-plugin -ffat-lto-objects -g -fprofile-use"
+    assert result.stdout.splitlines() == [
+        f"ceval.o: {lto}",  # private: the programs' prerequisites keep the interpreter's flags
+        f"python: {lto}",  # the interpreter itself keeps its LTO link
+        "_freeze_module: -Wl,-z,relro -fno-lto -fprofile-use",  # as CPython links _bootstrap_python
+        "_testembed: -Wl,-z,relro -fno-lto -fprofile-use"]
