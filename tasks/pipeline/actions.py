@@ -30,6 +30,11 @@ STEP_SCRIPTS = ("configure.sh", "compile.sh", "install.sh", "debuild.sh")
 
 
 
+def _jobs(build: Build, engine) -> int:
+    """How many jobs a step's container runs at once: build.jobs, or one per core of the engine when that is 0."""
+    return build.settings.jobs or docker_env.cpu_count(engine)
+
+
 def _timed(record: dict, started: float) -> dict:
     record["seconds"] = round(time.monotonic() - started, 1)
     return record
@@ -148,7 +153,7 @@ def compile_(build: Build, variant: Variant) -> dict:
                   f"(sha256 {kept.sha256[:12]}…); no training run", file=sys.stderr)
         marker.touch()
         engine = docker_env.client(build.distro.docker_host)
-        jobs = build.settings.jobs or docker_env.cpu_count(engine)
+        jobs = _jobs(build, engine)
         settings = build.settings.ccache
         step = _tree_step(
             build, "compile", variant, ("bash", paths.script(paths.STEPS, "compile.sh")),
@@ -199,9 +204,8 @@ def package(build: Build) -> dict:
     engine = docker_env.client(build.distro.docker_host)
     image_tag = images.built_tag(build.layout, build.distro)
     with Targets(build.manifest) as targets:
-        jobs = build.settings.jobs or docker_env.cpu_count(engine)
         summary = packaging.package(build, image_tag, lambda step: runner.run(step, engine), runner.run_side_by_side,
-                                    jobs)
+                                    _jobs(build, engine))
         summary = _timed(summary, started)
         targets.write(build.manifest, manifest.build_manifest(build, engine, image_tag, summary))
         return {k: v for k, v in summary.items() if k != "image_packages"}  # the manifest holds the list
