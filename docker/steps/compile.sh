@@ -2,8 +2,10 @@
 # compile step: make in the configured build directory, with ccache statistics around it.
 # Environment: PB_JOBS (make -j), PROFILE_TASK (optional, the PGO training workload),
 #              PB_LTO (parallel or cpython, see lto.sh: with parallel, the PGO training build of an LTO build,
-#              gcc's or clang's, is compiled without LTO, as its own make run before the final one, and a
-#              gcc tree links its build-only programs without LTO, nolto-tools.mk),
+#              gcc's or clang's, is compiled without LTO, as its own make run before the final one, a gcc
+#              tree links its build-only programs without LTO and compiles its extension modules' objects
+#              as slim LTO objects, gcc-lto.mk, and a clang tree links them at the LTO back end's -O0,
+#              clang-lto.mk),
 #              PB_CLEAN_FIRST (non-empty after an interrupted compile: `make clean` first),
 #              CCACHE_DIR (mounted compiler cache), CCACHE_MAXSIZE, CCACHE_REMOTE_STORAGE (optional:
 #              a shared cache, e.g. redis://host:6379; ccache reads it from the environment).
@@ -59,10 +61,17 @@ main() {
         make_args+=("$bolt_args")
         pb_fact bolt apply_flags "${bolt_args#BOLT_APPLY_FLAGS=}"
     fi
+    # gcc-lto.mk, clang-lto.mk: read by every make run, sub-makes too
+    local steps_dir
+    steps_dir=$(cd "$(dirname "$0")" && pwd)
     if [ "${PB_LTO:-cpython}" = parallel ] && pb_has_gcc_lto Makefile; then
-        MAKEFILES="$(cd "$(dirname "$0")" && pwd)/nolto-tools.mk"  # read by every make run, sub-makes too
-        export MAKEFILES
-        echo "python-builder: Programs/_freeze_module and Programs/_testembed link without LTO (${MAKEFILES})"
+        export MAKEFILES="${steps_dir}/gcc-lto.mk"
+        echo "python-builder: Programs/_freeze_module and Programs/_testembed link without LTO," \
+            "extension modules' objects are slim LTO objects (${MAKEFILES})"
+    elif [ "${PB_LTO:-cpython}" = parallel ] && pb_has_lto Makefile; then
+        export MAKEFILES="${steps_dir}/clang-lto.mk"
+        echo "python-builder: _bootstrap_python, Programs/_freeze_module and Programs/_testembed link" \
+            "with the LTO back end at -O0 (${MAKEFILES})"
     fi
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"

@@ -11,8 +11,9 @@
 #             ThinLTO: -fprofile-instr-generate instruments in the front end, from the source, before any
 #             optimization, and the profile names functions by source file and a hash of their code, so the
 #             training build of a clang tree is compiled without -flto=thin too. A gcc tree also links
-#             the two build-only programs CPython links with LTO without it (nolto-tools.mk), as CPython
-#             links its third one, _bootstrap_python.
+#             the two build-only programs CPython links with LTO without it, as CPython links its third
+#             one, _bootstrap_python, and compiles its extension modules' objects without the native half
+#             of fat LTO objects that their LTO link never reads (gcc-lto.mk).
 # Only gcc's full-LTO flags are rewritten at configure time; a build without -flto (FAST, or no --with-lto)
 # is left alone.
 

@@ -156,7 +156,8 @@ def variant_tasks(build: Build) -> Iterator[dict]:
         yield {
             "basename": compile_, "name": build.key,
             "actions": [(steps.compile_, [build, variant])],
-            "file_dep": [str(build.configured_stamp(variant)), *_scripts(layout, "compile.sh", "nolto-tools.mk")],
+            "file_dep": [str(build.configured_stamp(variant)),
+                         *_scripts(layout, "compile.sh", "gcc-lto.mk", "clang-lto.mk")],
             # an optimized build's profile data is a target too: deleting it re-runs the compile
             "targets": [str(build.compiled_stamp(variant)),
                         *([str(build.profile_stamp(variant))] if build.profile_stamp(variant) else [])],

@@ -235,22 +235,25 @@ def test_the_edit_leaves_makesetups_outputs_newer_so_make_never_reruns_it_mid_bu
     assert made.returncode == 0
 
 
-NOLTO_MK = STEPS / "nolto-tools.mk"
+GCC_LTO_MK = STEPS / "gcc-lto.mk"
+CLANG_LTO_MK = STEPS / "clang-lto.mk"
 
 
-@pytest.mark.parametrize("mode, text, read", [("parallel", GCC_LTO, True), ("parallel", CLANG_THIN, False),
-                                              ("cpython", GCC_LTO, False)])
-def test_only_a_gcc_lto_tree_in_parallel_mode_links_its_build_only_programs_without_lto(tmp_path, mode, text, read):
-    """compile.sh hands every make run nolto-tools.mk (MAKEFILES) for gcc's fat LTO objects alone: clang's
-    ThinLTO objects are bitcode only and need an LTO link, and `cpython` mode keeps CPython's flags."""
+@pytest.mark.parametrize("mode, text, read", [("parallel", GCC_LTO, "gcc-lto.mk"),
+                                              ("parallel", CLANG_THIN, "clang-lto.mk"),
+                                              ("cpython", GCC_LTO, None), ("cpython", CLANG_THIN, None)])
+def test_a_parallel_lto_tree_hands_every_make_run_its_compilers_makefile(tmp_path, mode, text, read):
+    """compile.sh hands every make run (MAKEFILES) gcc-lto.mk for gcc's fat LTO objects and clang-lto.mk for
+    clang's bitcode-only ThinLTO objects; `cpython` mode keeps CPython's flags."""
     result, makes = compile_sh(tmp_path, text, PB_LTO=mode)
     assert result.returncode == 0, result.stderr
     seen = set((tmp_path / "calls.env").read_text().splitlines())
-    assert seen == {f"MAKEFILES={NOLTO_MK}" if read else "MAKEFILES="}, seen
-    assert ("link without LTO" in result.stdout) == read
+    assert seen == {f"MAKEFILES={STEPS / read}" if read else "MAKEFILES="}, seen
+    assert ("link without LTO" in result.stdout) == (read == "gcc-lto.mk")
+    assert ("LTO back end at -O0" in result.stdout) == (read == "clang-lto.mk")
 
 
-# The variables and link rules of CPython's Makefile.pre.in (3.13-3.15) that nolto-tools.mk acts on; the
+# The variables and link rules of CPython's Makefile.pre.in (3.13-3.15) that gcc-lto.mk acts on; the
 # recipes print the link flags instead of linking, and profile-opt's recursive make is there too.
 CPYTHON_LINKS = """\
 PY_LDFLAGS=-Wl,-z,relro
@@ -276,7 +279,7 @@ profile-opt:
 def test_nolto_tools_links_the_two_build_only_programs_without_lto_with_gnu_make(tmp_path):
     (tmp_path / "Makefile").write_text(CPYTHON_LINKS)
     result = subprocess.run(["make", "--no-print-directory", "profile-opt"], cwd=tmp_path, capture_output=True,
-                            text=True, env={**os.environ, "MAKEFILES": str(NOLTO_MK)})
+                            text=True, env={**os.environ, "MAKEFILES": str(GCC_LTO_MK)})
     assert result.returncode == 0, result.stderr
     lto = "-Wl,-z,relro -fno-semantic-interposition -flto=auto -fuse-linker-plugin -ffat-lto-objects -g -fprofile-use"
     assert result.stdout.splitlines() == [
@@ -284,3 +287,72 @@ def test_nolto_tools_links_the_two_build_only_programs_without_lto_with_gnu_make
         f"python: {lto}",  # the interpreter itself keeps its LTO link
         "_freeze_module: -Wl,-z,relro -fno-lto -fprofile-use",  # as CPython links _bootstrap_python
         "_testembed: -Wl,-z,relro -fno-lto -fprofile-use"]
+
+
+# The compile rules of CPython's Makefile (3.13-3.15) that gcc-lto.mk acts on: an interpreter object, a
+# built-in module's, a shared module's as makesetup writes it, and a bundled static library's (HACL*); the
+# recipes print the compile flags instead of compiling, and profile-opt's recursive make is there too.
+CPYTHON_COMPILES = """\
+srcdir=	.
+PY_ENABLE_SHARED=	{shared}
+CCSHARED=	-fPIC
+CONFIGURE_CFLAGS_NODIST=-flto=auto -fuse-linker-plugin -ffat-lto-objects
+PY_STDMODULE_CFLAGS= $(CONFIGURE_CFLAGS_NODIST) $(CFLAGS_NODIST)
+PY_BUILTIN_MODULE_CFLAGS= $(PY_STDMODULE_CFLAGS) -DPy_BUILD_CORE_BUILTIN
+PY_CORE_CFLAGS=	$(PY_STDMODULE_CFLAGS) -DPy_BUILD_CORE
+LIBHACL_CFLAGS=-I$(srcdir)/Modules/_hacl/include $(PY_STDMODULE_CFLAGS) $(CCSHARED)
+build_all: Python/ceval.o Modules/posixmodule.o Modules/_pickle.o Modules/_hacl/Hacl_Hash_SHA2.o
+Python/ceval.o:
+	@echo "$@: $(PY_CORE_CFLAGS)"
+Modules/posixmodule.o: ; @echo "$@: $(PY_BUILTIN_MODULE_CFLAGS)"
+Modules/_pickle.o: $(srcdir)/Modules/_pickle.c $(MODULE__PICKLE_DEPS); @echo "$@: $(PY_STDMODULE_CFLAGS) $(CCSHARED)"
+Modules/_hacl/Hacl_Hash_SHA2.o:
+	@echo "$@: $(LIBHACL_CFLAGS)"
+profile-opt:
+	@$(MAKE) --no-print-directory build_all CFLAGS_NODIST="-fprofile-use"
+"""
+
+
+@pytest.mark.parametrize("shared", ["0", "1"])
+def test_gcc_lto_mk_makes_only_a_static_builds_extension_module_objects_slim_with_gnu_make(tmp_path, shared):
+    (tmp_path / "Makefile").write_text(CPYTHON_COMPILES.format(shared=shared))
+    (tmp_path / "Modules").mkdir()
+    (tmp_path / "Modules" / "_pickle.c").write_text("")
+    result = subprocess.run(["make", "--no-print-directory", "profile-opt"], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "MAKEFILES": str(GCC_LTO_MK)})
+    assert result.returncode == 0, result.stderr
+    fat = "-flto=auto -fuse-linker-plugin -ffat-lto-objects -fprofile-use"
+    slim = "-fno-fat-lto-objects" if shared == "0" else ""  # --enable-shared: the core gets CCSHARED too
+    assert [line.rstrip() for line in result.stdout.splitlines()] == [
+        f"Python/ceval.o: {fat} -DPy_BUILD_CORE",  # the interpreter's objects keep their native half
+        f"Modules/posixmodule.o: {fat} -DPy_BUILD_CORE_BUILTIN",  # so do built-in modules', in libpython
+        f"Modules/_pickle.o: {fat} -fPIC {slim}".rstrip(),  # only ever linked into _pickle.so, by LTO
+        f"Modules/_hacl/Hacl_Hash_SHA2.o: -I./Modules/_hacl/include {fat} -fPIC"]  # archived: stays fat
+
+
+# CPython's link rules (3.13-3.15) as a clang ThinLTO tree has them: CONFIGURE_LDFLAGS_NOLTO is -flto=thin.
+CLANG_LINKS = CPYTHON_LINKS.replace("-fno-lto", "-flto=thin").replace(
+    " -flto=auto -fuse-linker-plugin -ffat-lto-objects", " -flto=thin") + """\
+build_all: _bootstrap_python
+_bootstrap_python: Python/ceval.o
+	@echo "_bootstrap_python: $(PY_LDFLAGS_NOLTO)"
+"""
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_clang_lto_mk_links_the_three_build_only_programs_at_o0_with_gnu_make(tmp_path, training):
+    """The final build's three build-only programs get the LTO plugin's -O0; the training build links without
+    LTO, where ld refuses a plugin option, so only _bootstrap_python (-flto=thin always) gets it there."""
+    (tmp_path / "Makefile").write_text(CLANG_LINKS)
+    args = ["CONFIGURE_LDFLAGS_NODIST=-fno-semantic-interposition -g"] if training else []
+    result = subprocess.run(["make", "--no-print-directory", "profile-opt", *args], cwd=tmp_path,
+                            capture_output=True, text=True, env={**os.environ, "MAKEFILES": str(CLANG_LTO_MK)})
+    assert result.returncode == 0, result.stderr
+    core = "-Wl,-z,relro -fno-semantic-interposition" + ("" if training else " -flto=thin") + " -g -fprofile-use"
+    o0 = "" if training else " -Wl,-plugin-opt=O0"
+    assert [line.rstrip() for line in result.stdout.splitlines()] == [
+        f"ceval.o: {core}",  # private: the programs' prerequisites keep the interpreter's flags
+        f"python: {core}",  # the interpreter itself keeps its LTO link at -O3
+        f"_freeze_module: {core}{o0}",
+        f"_testembed: {core}{o0}",
+        "_bootstrap_python: -Wl,-z,relro -flto=thin -fprofile-use -Wl,-plugin-opt=O0"]

@@ -80,7 +80,8 @@ def test_task_names_and_dependencies(config_data, project):
     steps = project / "docker" / "steps"
     for step, script, sourced in (("configure", "configure.sh", {"facts.sh", "buildflags.sh", "lto.sh", "bolt.sh",
                                                                  "toolchain.sh"}),
-                                  ("compile", "compile.sh", {"facts.sh", "lto.sh", "bolt.sh", "nolto-tools.mk"})):
+                                  ("compile", "compile.sh", {"facts.sh", "lto.sh", "bolt.sh", "gcc-lto.mk",
+                                                             "clang-lto.mk"})):
         deps = {Path(d).name for d in tasks[f"{step}:{key}"]["file_dep"] if Path(d).parent == steps}
         assert deps == {script} | sourced, step
     assert {tasks[f"compile:{key}"]["targets"][0], tasks[f"compile_ft:{key}"]["targets"][0]} <= set(
