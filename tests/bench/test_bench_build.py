@@ -35,3 +35,17 @@ def test_every_row_of_the_timing_summary_is_read():
                            "compile_ft:3.14.7-trixie", "package:3.14.7-trixie", "validate:3.14.7-trixie"]
     assert steps["configure_ft:3.14.7-trixie"] == 50.6 and steps["validate:3.14.7-trixie"] == 151.7
     assert "total" not in steps and "wall" not in steps
+
+
+def test_the_original_procedure_builds_p4s_case_with_cpythons_lto_one_step_at_a_time(tmp_path, monkeypatch):
+    """--original-procedure, P4's baseline: the same build as P4 (optimized-both), with LTO=cpython and doit -n 1."""
+    calls = []
+    monkeypatch.setattr(bench_build, "copy_project", lambda dest: dest)
+    monkeypatch.setattr(bench_build, "measure", lambda name, project, *args: calls.append((name, args)) or {})
+    monkeypatch.setattr(bench_build, "finish", lambda rows, scratch, options: None)
+    monkeypatch.setattr(bench_build.tempfile, "mkdtemp", lambda prefix: str(tmp_path))
+    monkeypatch.setattr("sys.argv", ["bench_build.py", "--optimized", "--original-procedure", "--only-extra"])
+    bench_build.main()
+    (p4, p4_args), (original, original_args) = calls
+    assert (p4, original) == ("optimized-both", "original-procedure")
+    assert original_args == ("-n", "1", *p4_args, "LTO=cpython")
