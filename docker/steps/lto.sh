@@ -13,7 +13,9 @@
 #             training build of a clang tree is compiled without -flto=thin too. A gcc tree also links
 #             the two build-only programs CPython links with LTO without it, as CPython links its third
 #             one, _bootstrap_python, and compiles its extension modules' objects without the native half
-#             of fat LTO objects that their LTO link never reads (gcc-lto.mk).
+#             of fat LTO objects that their LTO link never reads (gcc-lto.mk). A clang tree, whose bitcode
+#             objects every program links with LTO, links those three at the LTO back end's -O0
+#             (clang-lto.mk).
 # Only gcc's full-LTO flags are rewritten at configure time; a build without -flto (FAST, or no --with-lto)
 # is left alone.
 
