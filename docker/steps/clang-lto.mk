@@ -10,8 +10,8 @@
 # option: ld refuses one without it, as in the PGO training build, which links without LTO.
 # `private`: the programs' prerequisites (the interpreter's objects) do not inherit it.
 PB_LTO_O0 = -Wl,-plugin-opt=O0
-PB_LTO_WORDS = -flto -flto=%
+# $(call pb_lto_o0,LINK FLAGS): the -O0 option when those flags load the LTO plugin, else nothing
+pb_lto_o0 = $(if $(filter -flto -flto=%,$(1)),$(PB_LTO_O0))
 Programs/_freeze_module Programs/_testembed: private PY_CORE_LDFLAGS += \
-    $(if $(filter $(PB_LTO_WORDS),$(CONFIGURE_LDFLAGS_NODIST) $(LDFLAGS_NODIST)),$(PB_LTO_O0))
-_bootstrap_python: private PY_LDFLAGS_NOLTO += \
-    $(if $(filter $(PB_LTO_WORDS),$(CONFIGURE_LDFLAGS_NOLTO) $(LDFLAGS_NODIST)),$(PB_LTO_O0))
+    $(call pb_lto_o0,$(CONFIGURE_LDFLAGS_NODIST) $(LDFLAGS_NODIST))
+_bootstrap_python: private PY_LDFLAGS_NOLTO += $(call pb_lto_o0,$(CONFIGURE_LDFLAGS_NOLTO) $(LDFLAGS_NODIST))

@@ -64,14 +64,16 @@ main() {
     # gcc-lto.mk, clang-lto.mk: read by every make run, sub-makes too
     local steps_dir
     steps_dir=$(cd "$(dirname "$0")" && pwd)
-    if [ "${PB_LTO:-cpython}" = parallel ] && pb_has_gcc_lto Makefile; then
-        export MAKEFILES="${steps_dir}/gcc-lto.mk"
-        echo "python-builder: Programs/_freeze_module and Programs/_testembed link without LTO," \
-            "extension modules' objects are slim LTO objects (${MAKEFILES})"
-    elif [ "${PB_LTO:-cpython}" = parallel ] && pb_has_lto Makefile; then
-        export MAKEFILES="${steps_dir}/clang-lto.mk"
-        echo "python-builder: _bootstrap_python, Programs/_freeze_module and Programs/_testembed link" \
-            "with the LTO back end at -O0 (${MAKEFILES})"
+    if [ "${PB_LTO:-cpython}" = parallel ]; then
+        if pb_has_gcc_lto Makefile; then
+            export MAKEFILES="${steps_dir}/gcc-lto.mk"
+            echo "python-builder: Programs/_freeze_module and Programs/_testembed link without LTO," \
+                "extension modules' objects are slim LTO objects (${MAKEFILES})"
+        elif pb_has_lto Makefile; then
+            export MAKEFILES="${steps_dir}/clang-lto.mk"
+            echo "python-builder: _bootstrap_python, Programs/_freeze_module and Programs/_testembed link" \
+                "with the LTO back end at -O0 (${MAKEFILES})"
+        fi
     fi
     if [ -n "${PB_CLEAN_FIRST:-}" ]; then
         echo "python-builder: the previous compile in this tree did not finish: make clean first"
