@@ -104,16 +104,16 @@ def main() -> None:
     options = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     common = ("DISTRO=trixie", "FAST_BUILD=true")
+    # P4: the optimized build of both interpreters; the original builder's procedure runs the same build
+    p4 = ("build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=true", "DISTRO=trixie", "FAST_BUILD=false")
     rows = []
     try:
         if options.optimized:
             fourth = copy_project(scratch / "d")
-            rows.append(measure("optimized-both", fourth, "build", "PYTHON_VERSION=3.13.15", "BUILD_NOGIL=true",
-                                "DISTRO=trixie", "FAST_BUILD=false"))
+            rows.append(measure("optimized-both", fourth, *p4))
         if options.original_procedure:
             copy = copy_project(scratch / "original-procedure")
-            rows.append(measure("original-procedure", copy, "-n", "1", "build", "PYTHON_VERSION=3.13.15",
-                                "BUILD_NOGIL=true", "DISTRO=trixie", "FAST_BUILD=false", "LTO=cpython"))
+            rows.append(measure("original-procedure", copy, "-n", "1", *p4, "LTO=cpython"))
         if options.adjacent:
             for older, newer in ADJACENT:
                 copy = copy_project(scratch / f"adjacent-{older}")
