@@ -20,7 +20,8 @@ a neighbour's burst or a thermal drift lands on every interpreter alike. Then:
           the tables, summary.json in DIR, and with --publish: p5-summary.json plus the charts
           (matplotlib: pip install -r bench/requirements.txt). p5-summary.json also gets "free_threaded"
           (each LABEL-ft single-threaded against LABEL: a time ratio, above 1 = slower; PEP 779's bar was
-          1.15) and "threads_loop" (best wall seconds per thread count, and the throughput with every core)
+          1.15), "pairs" (each --pair: the second build's speed against the first's) and "threads_loop"
+          (best wall seconds per thread count, and the throughput with every core)
 
 Needs a running Docker engine and the package registry reachable through the host's proxy (pip installs
 pyperformance's benchmark scripts and pyperf).
@@ -166,12 +167,23 @@ def free_threaded(summary: dict) -> list[dict]:
     entries = []
     for name, result in summary["comparisons"].items():
         label, _, base = name.partition(" vs ")
-        if base == "distro" or not label.endswith("-ft"):
+        if label != f"{base}-ft":  # only a twin answers it (not distro, nor a --pair of two ft builds)
             continue
         slowdown = round(1 / result["speedup"], 3)
         spread = [round(1 / s, 3) for s in reversed(result["spread"])]
         entries.append({"ours": label, "against": base, "single_thread_time_ratio": slowdown, "spread": spread,
                         "within_pep779": bool(spread) and spread[1] <= 1.15})
+    return entries
+
+
+def pairs(summary: dict) -> list[dict]:
+    """The --pair comparisons of two of our builds (speed of the second against the first: above 1 = faster)."""
+    entries = []
+    for name, result in summary["comparisons"].items():
+        label, _, base = name.partition(" vs ")
+        if base != "distro" and label != f"{base}-ft":
+            entries.append({"ours": label, "against": base, "speedup": result["speedup"], "rounds": result["rounds"],
+                            "spread": result["spread"], "significant": result["significant"]})
     return entries
 
 
@@ -226,6 +238,9 @@ def publish(args: argparse.Namespace, summary: dict, dest: Path) -> None:
     if free_threaded(summary):
         published["free_threaded"] = [e for e in existing.get("free_threaded", []) if e["line"] != args.line] + \
             [{"line": args.line, **e} for e in free_threaded(summary)]
+    if pairs(summary):
+        published["pairs"] = [e for e in existing.get("pairs", []) if e["line"] != args.line] + \
+            [{"line": args.line, **e} for e in pairs(summary)]
     if summary["threads"]:
         published["threads_loop"] = {**existing.get("threads_loop", {}), args.line: summary["threads"]}
     path.write_text(json.dumps(published, indent=2) + "\n")

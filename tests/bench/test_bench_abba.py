@@ -98,5 +98,21 @@ def test_two_variants_are_compared_when_asked(tmp_path):
     args = argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=None, pair=["pie:nopie"])
     result = abba.report(args)["comparisons"]["nopie vs pie"]
     assert result["per_benchmark"] == {"a": 1.1, "b": 1.05} and result["significant"]
+    assert abba.pairs(abba.report(args)) == [{"ours": "nopie", "against": "pie", "speedup": result["speedup"],
+                                              "rounds": 2, "spread": result["spread"], "significant": True}]
     with pytest.raises(SystemExit, match="--pair pie:bolt: both labels must be among the run's: nopie, pie"):
         abba.report(argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=None, pair=["pie:bolt"]))
+
+
+def test_a_pair_of_two_free_threaded_builds_is_not_peps_question(tmp_path):
+    out = tmp_path / "run"
+    write_round(out, 1, {"tail": {"a": 1.0}, "tail-ft": {"a": 1.2}, "notail": {"a": 1.25}, "notail-ft": {"a": 1.3}})
+    pub = tmp_path / "pub"
+    args = argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=str(pub),
+                              pair=["tail:notail", "tail-ft:notail-ft"])
+    abba.report(args)
+    published = json.loads((pub / "p5-summary.json").read_text())
+    assert [(e["ours"], e["against"]) for e in published["free_threaded"]] == [("notail-ft", "notail"),
+                                                                                ("tail-ft", "tail")]
+    assert [(e["ours"], e["against"], e["speedup"]) for e in published["pairs"]] == [
+        ("notail", "tail", 0.8), ("notail-ft", "tail-ft", 0.923)]
