@@ -75,6 +75,14 @@ def test_the_module_map_names_every_module():
     assert listed == {str(p.relative_to(ROOT)) for p in (ROOT / "tasks").rglob("*.py")}
 
 
+def test_the_module_map_counts_each_modules_lines():
+    """Its line counts are the module's own (it also says that no module is over 350 lines)."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    counted = {path: int(n) for path, n in re.findall(r"^\| `(tasks/[\w/]+\.py)` \| (\d+) \|", text, re.M)}
+    assert counted == {path: len((ROOT / path).read_text().splitlines()) for path in counted}
+    assert max(counted.values()) <= 350
+
+
 def test_the_docs_carry_the_declared_table_of_keys():
     text = (ROOT / "docs" / "configuration.md").read_text()
     assert keys.markdown_table() in text, "docs/configuration.md's table of keys is stale: paste in the output " \
