@@ -1,7 +1,8 @@
 """The compiler a build uses, and what it brings: gcc (the distro's default), or the distro's clang with
 ThinLTO, llvm-profdata's PGO and, on 3.14+, the tail-calling interpreter; BOLT is a switch of its own.
 "auto" (the default) picks per line what measured faster (docs/benchmarks.md): clang for optimized builds
-of 3.14+ where the distro's clang builds the tail-calling interpreter, gcc otherwise. The interpreter is
+of 3.14+ where the distro's clang builds the tail-calling interpreter, gcc otherwise; BOLT where it
+measured faster (AUTO_BOLT_MIN_LLVM). The interpreter is
 linked as PIE unless [flags] pie says otherwise: "auto" links it without PIE where that measured faster
 (AUTO_NO_PIE), as Debian links its own python3.X; a BOLT build is never PIE (CPython's --enable-bolt).
 
@@ -29,12 +30,18 @@ LINE_GATES = {
     # toolchain "auto" picks clang from this line on: 3.14.7 with clang 21 (PGO, ThinLTO, tail calls) ran
     # 1.084x Debian's python3.14 where gcc ran 0.965x; 3.13.15 with clang 19 (no tail calls) ran 0.967x
     "auto_clang": (3, 14),
+    # bolt "auto" runs llvm-bolt on clang builds from this line on (AUTO_BOLT_MIN_LLVM)
+    "auto_bolt": (3, 14),
 }
 TAIL_CALL_MIN_CLANG = 19
 # pie "auto" links the interpreter without PIE for optimized builds of these (compiler, line) pairs, where it
 # measured faster: 3.13.15 with gcc 14 ran 1.046x the same build with PIE and 1.063x Debian's python3.13
 # (bench/published/2026-12-05-{pie,nopie}-3.13); 3.14.7 with clang-19 and tail calls: 1.006x, level (-nopie-3.14)
 AUTO_NO_PIE = frozenset({("gcc", (3, 13))})
+# bolt "auto": on clang builds of 3.14+ whose LLVM is at least this version, where it measured faster: 3.14.7
+# with clang-21 and bolt-21 (forky) ran 1.034x the same build before llvm-bolt (bench/published/2026-12-05-bolt);
+# with clang-19 and bolt-19 (trixie) 0.981x and 0.986x (-06-bolt-3.14-trixie); 3.13.15 with gcc: level (-05-bolt-3.13)
+AUTO_BOLT_MIN_LLVM = 21
 
 
 @dataclass(frozen=True)
@@ -113,16 +120,27 @@ def resolve(flags: Flags, distro: Distro, version: Version, fast: bool) -> Toolc
     else:
         llvm = int(flags.toolchain.split("-", 1)[1])
     compiler = "gcc" if llvm is None else "clang"
-    bolt = flags.bolt and not fast and _since(version, "bolt")
+    bolt = _bolt(flags, compiler, llvm, version, fast)
     if bolt and llvm is None:
         if distro.llvm_version is None:
             raise UserError(f"bolt: distros.{distro.name} names no llvm_version for llvm-bolt; set it "
-                            "(e.g. llvm_version = \"19\") or build without BOLT=true")
+                            "(e.g. llvm_version = \"19\") or build with BOLT=false")
         llvm = distro.llvm_version
     tail_call = (flags.tail_call and compiler == "clang" and llvm is not None and llvm >= TAIL_CALL_MIN_CLANG
                  and _since(version, "tail_call"))
     return Toolchain(compiler=compiler, llvm=llvm, tail_call=tail_call, bolt=bolt,
                      pie=_pie(flags.pie, compiler, version, fast, bolt))
+
+
+def _bolt(flags: Flags, compiler: str, llvm: int | None, version: Version, fast: bool) -> bool:
+    """Whether llvm-bolt rewrites the interpreter: "yes" in every optimized build of 3.12+; "auto" in optimized
+    clang builds of 3.14+ with LLVM AUTO_BOLT_MIN_LLVM or newer, unless PIE is asked for (BOLT drops it)."""
+    if fast or not _since(version, "bolt") or flags.bolt == "no":
+        return False
+    if flags.bolt == "yes":
+        return True
+    return (compiler == "clang" and llvm is not None and llvm >= AUTO_BOLT_MIN_LLVM and flags.pie != "yes"
+            and _since(version, "auto_bolt"))
 
 
 def _pie(mode: str, compiler: str, version: Version, fast: bool, bolt: bool) -> bool:
@@ -131,7 +149,7 @@ def _pie(mode: str, compiler: str, version: Version, fast: bool, bolt: bool) -> 
     if bolt:
         if mode == "yes":
             raise UserError("pie yes: BOLT links the interpreter without PIE (CPython's --enable-bolt); "
-                            "set PIE=auto or build without BOLT=true")
+                            "set PIE=auto or build with BOLT=false")
         return False
     if mode == "auto":
         return fast or (compiler, (version.major, version.minor)) not in AUTO_NO_PIE

@@ -64,6 +64,15 @@ def parse_bool(value: Any, where: str) -> bool:
     raise UserError(f"{where}: expected true or false, got {value!r}")
 
 
+def auto_or_bool(value: Any, where: str) -> str:
+    """"auto", or true/false (TOML booleans, or a command line's yes/no words) as "yes"/"no"."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    if isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS):
+        return "yes" if parse_bool(value, where) else "no"
+    raise UserError(f"{where}: expected true, false or \"auto\", got {str(value)[:40]!r}")
+
+
 
 
 def bounded(value: int, low: int, high: int, where: str, unit: str) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from tasks.errors import UserError, clip
 from tasks.model import keys
-from tasks.model.checks import bounded, check_keys, matching, one_of, str_list, table_of, typed
+from tasks.model.checks import auto_or_bool, bounded, check_keys, matching, one_of, str_list, table_of, typed
 from tasks.model.keys import KEYS
 from tasks.model.settings import Ccache, Distro, Flags, Pin, Settings, Sources, Verification
 from tasks.model.versions import Version
@@ -311,7 +311,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
             hardening=one_of(_get(flags, "flags.hardening"), HARDENING_MODES, "flags.hardening"),
             lto=one_of(_get(flags, "flags.lto"), LTO_MODES, "flags.lto"),
             toolchain=matching(_get(flags, "flags.toolchain"), TOOLCHAIN_PATTERN, "flags.toolchain", TOOLCHAIN_FORMS),
-            bolt=_get(flags, "flags.bolt"),
+            bolt=auto_or_bool(_get(flags, "flags.bolt"), "flags.bolt"),
             tail_call=_get(flags, "flags.tail_call"),
             pie=one_of(_get(flags, "flags.pie"), PIE_MODES, "flags.pie"),
         ),

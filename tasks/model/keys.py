@@ -69,7 +69,8 @@ SPEC: tuple[Key, ...] = (
     Key("flags.lto", str, "parallel", "how link-time optimization runs: parallel or cpython"),
     Key("flags.toolchain", str, "auto",
         "the compiler: auto (clang where it measured faster), gcc, clang (the entry's llvm_version) or clang-N"),
-    Key("flags.bolt", bool, False, "true: llvm-bolt optimizes the linked interpreter (3.12+, optimized builds)"),
+    Key("flags.bolt", object, "auto", "llvm-bolt on the linked interpreter: auto (where it measured faster), true or "
+                                      "false"),
     Key("flags.tail_call", bool, True, "true: the tail-calling interpreter with clang 19+ on 3.14+"),
     Key("flags.pie", str, "auto", "the interpreter as PIE: auto (no PIE where that measured faster), yes or no"),
     Key("sources.order", list, ("local", "url", "mirror", "debian-archive"), "where tarballs come from, tried in "

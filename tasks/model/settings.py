@@ -52,7 +52,7 @@ class Flags:
     hardening: str = "debian"  # compiler/linker hardening: one of HARDENING_MODES
     lto: str = "parallel"  # how LTO runs: one of LTO_MODES
     toolchain: str = "auto"  # "auto", "gcc", "clang" (the distro's llvm_version) or "clang-N" (build/toolchain.py)
-    bolt: bool = False  # llvm-bolt on the linked interpreter (optimized builds)
+    bolt: str = "auto"  # llvm-bolt on the linked interpreter: "auto", "yes" or "no" (build/toolchain.py)
     tail_call: bool = True  # the tail-calling interpreter where it applies (clang >= 19, CPython 3.14+)
     pie: str = "auto"  # the interpreter as PIE: "auto", "yes" or "no" (config.PIE_MODES)
 

@@ -10,7 +10,16 @@ from types import MappingProxyType
 from typing import Any
 
 from tasks.errors import UserError
-from tasks.model.checks import FALSE_WORDS, TRUE_WORDS, matching, one_of, parse_bool, read_toml, unique_list
+from tasks.model.checks import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    auto_or_bool,
+    matching,
+    one_of,
+    parse_bool,
+    read_toml,
+    unique_list,
+)
 from tasks.model.config import (
     DISPLAY_PATTERN,
     HARDENING_MODES,
@@ -122,7 +131,7 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     if "TOOLCHAIN" in variables:
         flag_changes["toolchain"] = matching(variables["TOOLCHAIN"], TOOLCHAIN_PATTERN, "TOOLCHAIN", TOOLCHAIN_FORMS)
     if "BOLT" in variables:
-        flag_changes["bolt"] = parse_bool(variables["BOLT"], "BOLT")
+        flag_changes["bolt"] = auto_or_bool(variables["BOLT"], "BOLT")
     if "PIE" in variables:
         flag_changes["pie"] = one_of(variables["PIE"], PIE_MODES, "PIE")
     if "PROFILE_TASK" in variables:

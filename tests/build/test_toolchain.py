@@ -30,7 +30,7 @@ def test_gcc_changes_nothing(config_data, root):
 
 @pytest.mark.parametrize("version, distro, fast, expected", [
     ("3.14.7", "trixie", "false", "clang-19+tailcall"),  # the line where clang measured faster
-    ("3.15.0rc2", "forky", "false", "clang-21+tailcall"),
+    ("3.15.0rc2", "forky", "false", "clang-21+tailcall+bolt"),  # BOLT measured faster with LLVM 21
     # clang without tail calls measured slower than Debian's gcc build; no PIE measured faster with gcc
     ("3.13.15", "trixie", "false", "gcc+nopie"),
     ("3.13.15", "trixie", "true", "gcc"),
@@ -142,7 +142,7 @@ def test_pie_auto_drops_pie_where_it_measured_faster_and_yes_or_no_decide(config
 
 def test_pie_yes_with_bolt_and_bad_pie_values_name_the_fix(config_data, root):
     build = build_for(config_data, root, version="3.13.15", FAST_BUILD="false", BOLT="true", PIE="yes")
-    with pytest.raises(UserError, match="set PIE=auto or build without BOLT=true"):
+    with pytest.raises(UserError, match="set PIE=auto or build with BOLT=false"):
         build.toolchain  # noqa: B018
     for value in ("true", "pie", "no; rm"):
         with pytest.raises(UserError, match="PIE"):
@@ -153,3 +153,37 @@ def test_pie_yes_with_bolt_and_bad_pie_values_name_the_fix(config_data, root):
         config.parse(data)
     data["flags"]["pie"] = "no"
     assert config.parse(data).flags.pie == "no"
+
+
+@pytest.mark.parametrize("distro, variables, label", [
+    ("forky", {}, "clang-21+tailcall+bolt"),  # auto: LLVM 21, where BOLT measured faster
+    ("trixie", {}, "clang-19+tailcall"),  # auto: bolt-19 measured slower
+    ("forky", {"FAST_BUILD": "true"}, "gcc"),  # never in FAST builds
+    ("forky", {"TOOLCHAIN": "gcc"}, "gcc"),  # auto: gcc measured level with BOLT
+    ("forky", {"PIE": "yes"}, "clang-21+tailcall"),  # auto yields to an explicit PIE
+    ("forky", {"BOLT": "false"}, "clang-21+tailcall"),
+    ("forky", {"BOLT": "no"}, "clang-21+tailcall"),
+    ("trixie", {"BOLT": "true"}, "clang-19+tailcall+bolt"),
+    ("trixie", {"BOLT": "AUTO"}, "clang-19+tailcall"),
+])
+def test_bolt_auto_runs_where_it_measured_faster(config_data, root, distro, variables, label):
+    build = build_for(config_data, root, distro=distro, **{"FAST_BUILD": "false", **variables})
+    assert build.toolchain.label == label
+    assert ("--enable-bolt" in build.configure_args(DEFAULT)) == label.endswith("+bolt")
+    bolt_package = f"bolt-{build.distro.llvm_version}"
+    assert (bolt_package in build_deps(build.settings, build.distro)) == label.endswith("+bolt")
+
+
+def test_bolt_auto_is_the_shipped_default_and_other_values_are_refused(config_data, root):
+    assert config.parse(config_data).flags.bolt == "auto"
+    for value, parsed in ((True, "yes"), (False, "no"), ("auto", "auto")):
+        data = copy.deepcopy(config_data)
+        data["flags"]["bolt"] = value
+        assert config.parse(data).flags.bolt == parsed
+    for value in ("maybe", 1, ["auto"]):
+        data = copy.deepcopy(config_data)
+        data["flags"]["bolt"] = value
+        with pytest.raises(UserError, match=r'flags.bolt: expected true, false or "auto"'):
+            config.parse(data)
+    with pytest.raises(UserError, match=r'BOLT: expected true, false or "auto", got \'sometimes\''):
+        overrides.apply_overrides(config.parse(config_data), {"BOLT": "sometimes"})
