@@ -161,14 +161,21 @@ def threads_table(out: Path) -> dict[str, dict]:
     return table
 
 
+def kind(name: str) -> str:
+    """What a comparison ("LABEL vs BASE") answers: "distro" (ours against the distro's python), "twin" (a
+    free-threaded interpreter against its GIL twin, PEP 779's question) or "pair" (an asked --pair)."""
+    label, _, base = name.partition(" vs ")
+    return "distro" if base == "distro" else "twin" if label == f"{base}-ft" else "pair"
+
+
 def free_threaded(summary: dict) -> list[dict]:
     """PEP 779's question: each free-threaded interpreter, single-threaded, against its GIL twin (time ratio:
     above 1 = slower; the bar for supported free-threading was 1.15)."""
     entries = []
     for name, result in summary["comparisons"].items():
-        label, _, base = name.partition(" vs ")
-        if label != f"{base}-ft":  # only a twin answers it (not distro, nor a --pair of two ft builds)
+        if kind(name) != "twin":
             continue
+        label, _, base = name.partition(" vs ")
         slowdown = round(1 / result["speedup"], 3)
         spread = [round(1 / s, 3) for s in reversed(result["spread"])]
         entries.append({"ours": label, "against": base, "single_thread_time_ratio": slowdown, "spread": spread,
@@ -181,7 +188,7 @@ def pairs(summary: dict) -> list[dict]:
     entries = []
     for name, result in summary["comparisons"].items():
         label, _, base = name.partition(" vs ")
-        if base != "distro" and label != f"{base}-ft":
+        if kind(name) == "pair":
             entries.append({"ours": label, "against": base, "speedup": result["speedup"], "rounds": result["rounds"],
                             "spread": result["spread"], "significant": result["significant"]})
     return entries
@@ -226,7 +233,7 @@ def publish(args: argparse.Namespace, summary: dict, dest: Path) -> None:
     lines = []
     for name, result in summary["comparisons"].items():
         label, _, base = name.partition(" vs ")
-        if base != "distro":
+        if kind(name) != "distro":
             continue
         lines.append({"line": args.line, "ours": f"{summary['versions'].get(label, label)} [{label}]",
                       "distro": args.distro_name, "speedup_vs_distro": result["speedup"],
