@@ -78,7 +78,8 @@ SPEC: tuple[Key, ...] = (
     Key("sources.url_templates", list, (), "URL templates of the url source: {version} and {folder} (X.Y.Z)"),
     Key("sources.mirrors", list, (), "content-addressed mirrors: each file is <mirror>/<sha256 of the pin>"),
     Key("sources.local_dirs", list, (), "directories holding Python-X.Y.Z.tar.xz or the Debian orig name"),
-    Key("sources.timeout", int, 30, "seconds to wait for a server to connect and between received bytes"),
+    Key("sources.timeout", int, 30, "seconds to wait for a server to connect and between received bytes; also "
+                                    "the window over which a download under 1 KiB/s counts as stalled"),
     Key("verification.policy", str, "if-available", "Sigstore check of every tarball: require, if-available or "
                                                     "off"),
     Key("verification.bundle_dirs", list, (), "extra directories holding Python-X.Y.Z.tar.xz.sigstore bundles"),

@@ -19,6 +19,10 @@ import urllib3
 
 CHUNK = 1 << 16
 BACKOFF = (1, 2, 4, 8)
+MIN_RATE = 1024  # bytes per second, averaged over `timeout` seconds: slower is a stalled download (like
+                 # curl's --speed-limit); a server that trickles a byte per read timeout never times out
+SMALL_LIMIT = 1 << 20  # bytes: a Sigstore bundle is ~10 KB
+IDENTITY = {"Accept-Encoding": "identity"}  # the bytes as stored: they are hashed and kept as they came
 
 
 class DownloadError(Exception):
@@ -72,6 +76,31 @@ def _hash_existing(part: Path, digest) -> int:
     return size
 
 
+class Stalled(Exception):
+    """Fewer than MIN_RATE bytes per second over `timeout` seconds: worth another attempt, resuming."""
+
+
+class _Pace:
+    """Watches a transfer's rate over windows of `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds, self.start, self.bytes = seconds, time.monotonic(), 0
+
+    def add(self, count: int) -> None:
+        self.bytes += count
+        elapsed = time.monotonic() - self.start
+        if elapsed >= self.seconds:
+            if self.bytes < MIN_RATE * elapsed:
+                raise Stalled(f"stalled: {self.bytes} bytes in {elapsed:.0f} s, under {MIN_RATE} bytes/s")
+            self.start, self.bytes = time.monotonic(), 0
+
+
+def _chunks(response: requests.Response):
+    """The body as it arrives: read1 returns whatever came, so a trickle is seen per byte, not per 64 KiB."""
+    while chunk := response.raw.read1(CHUNK, decode_content=False):
+        yield chunk
+
+
 class TooLarge(DownloadError):
     """The server sent (or announced) more bytes than the file can have: the partial file is removed."""
 
@@ -97,7 +126,7 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
         made += 1
         digest = hashlib.sha256()
         have = _hash_existing(part, digest) if part.exists() else 0
-        headers = {"Range": f"bytes={have}-"} if have else {}
+        headers = {**IDENTITY, "Range": f"bytes={have}-"} if have else IDENTITY
         try:
             with requests.get(url, stream=True, timeout=(timeout, timeout), headers=headers) as response:
                 if response.status_code == 416 and have:  # the partial file is complete or bogus: start over
@@ -123,9 +152,11 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
                     out = open(part, mode, buffering=0)  # unbuffered: a full disk fails the write itself
                 except OSError as error:
                     raise LocalWriteError(error.errno, error.strerror, str(part)) from error
+                pace = _Pace(timeout)
                 with out:
-                    for chunk in response.raw.stream(CHUNK, decode_content=False):
+                    for chunk in _chunks(response):
                         received = True
+                        pace.add(len(chunk))
                         if limit is not None and size + len(chunk) > limit:
                             raise TooLarge(f"the server sent more than the {limit} bytes expected; stopped there")
                         digest.update(chunk)
@@ -147,6 +178,8 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
             raise
         except (DownloadError, LocalWriteError):
             raise
+        except Stalled as error:
+            last_error = str(error)
         except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
             last_error = " ".join(str(error).split())[:200] or type(error).__name__
             if isinstance(error, requests.exceptions.InvalidURL):
@@ -155,9 +188,19 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
 
 
 def fetch_small(url: str, timeout: int) -> bytes | None:
-    """A small file (a signature bundle) in one request; None when the server does not have it."""
+    """A small file (a signature bundle) in one request; None when the server does not have it, sends more
+    than SMALL_LIMIT bytes or stalls."""
+    body = bytearray()
     try:
-        response = requests.get(url, timeout=(timeout, timeout))
-    except requests.RequestException:
+        with requests.get(url, stream=True, timeout=(timeout, timeout), headers=IDENTITY) as response:
+            if response.status_code != 200:
+                return None
+            pace = _Pace(timeout)
+            for chunk in _chunks(response):
+                body += chunk
+                pace.add(len(chunk))
+                if len(body) > SMALL_LIMIT:
+                    return None
+    except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, Stalled):
         return None
-    return response.content if response.status_code == 200 and len(response.content) < 1 << 20 else None
+    return bytes(body)

@@ -217,6 +217,18 @@ def bundle_candidates(settings: Settings, version: Version, winner: Candidate) -
             yield url
 
 
+def _read_small(path: Path) -> bytes | None:
+    """A local bundle of at most download.SMALL_LIMIT bytes; None when it is missing, unreadable or larger."""
+    try:
+        if not path.is_file():
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(download.SMALL_LIMIT + 1)
+    except OSError:
+        return None
+    return data if len(data) <= download.SMALL_LIMIT else None
+
+
 def fetch_bundle(settings: Settings, version: Version, tarball: Path, winner: Candidate) -> str | None:
     """Fetch the tarball's Sigstore bundle next to it; returns where it came from, or None."""
     dest = bundle_path(tarball)
@@ -227,8 +239,7 @@ def fetch_bundle(settings: Settings, version: Version, tarball: Path, winner: Ca
         if "://" in location:
             data = download.fetch_small(location, settings.sources.timeout)
         else:
-            path = Path(location)
-            data = path.read_bytes() if path.is_file() else None
+            data = _read_small(Path(location))
         if data:
             write_bytes_atomic(dest, data)
             print(f"  signature bundle from {location}", file=sys.stderr)

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import http.server
 import threading
+import time
 
 import pytest
 
@@ -295,6 +296,51 @@ def test_a_server_that_sends_more_than_the_pinned_size_is_stopped_there(config_d
         with pytest.raises(UserError, match=f"more than the {len(PAYLOAD)} bytes expected"):
             sources.fetch(settings, VERSION, dest, mirror=no_mirror)
         assert list(dest.parent.iterdir()) == []  # no .part, no .part.url: nothing to resume
+    finally:
+        httpd.shutdown()
+
+
+class TrickleHandler(QuietHandler):
+    """Announces the whole payload, then sends a byte every 0.2 s: never a read timeout, never done."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(PAYLOAD)))
+        self.end_headers()
+        try:
+            for byte in PAYLOAD:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture
+def trickle_server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TrickleHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_a_server_that_trickles_is_a_stalled_download(trickle_server, tmp_path):
+    from tasks.sources import download
+    part = tmp_path / "x.tar.xz.part"
+    started = time.monotonic()
+    with pytest.raises(download.DownloadError, match=r"stalled: \d+ bytes in 1 s, under 1024 bytes/s \(after 2"):
+        download.fetch_url(f"{trickle_server}/x", part, timeout=1, attempts=2)
+    assert time.monotonic() - started < 10
+    assert 0 < part.stat().st_size < 100  # kept: a later run resumes it
+
+
+@pytest.mark.parametrize("mode", ["endless", "liar"])
+def test_a_signature_bundle_is_read_up_to_its_limit_only(mode):
+    from tasks.sources import download
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EndlessHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        assert download.fetch_small(f"http://127.0.0.1:{httpd.server_address[1]}/{mode}/x", 5) is None
     finally:
         httpd.shutdown()
 
