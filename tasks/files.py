@@ -55,10 +55,12 @@ class Targets:
 
 
 def read_json(path: Path) -> dict:
+    """A JSON object from a file this tool wrote; {} when it is missing, unreadable, malformed or no object."""
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        data = json.loads(path.read_text())
+    except (OSError, ValueError, RecursionError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def move_atomic(src: Path, dest: Path) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tasks.errors import UserError, shown
+from tasks.errors import UserError, clip, shown
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -103,25 +103,28 @@ MAX_CONFIG_SIZE = 1 << 20  # bytes: config.toml is ~15 KB
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A config file's TOML: a regular UTF-8 text file (a BOM is allowed) of at most 1 MiB, else one line."""
+    where = clip(str(path), 200)  # CONFIG= may hold anything, a name thousands of characters long too
     try:
         if not path.exists():
-            raise UserError(f"{path}: config file not found; run doit from the project directory or set CONFIG=<file>")
+            raise UserError(f"{where}: config file not found; run doit from the project directory or set CONFIG=<file>")
         if not path.is_file():
-            raise UserError(f"{path}: not a regular file (a directory or a device?); point CONFIG= at a config.toml")
+            raise UserError(f"{where}: not a regular file (a directory or a device?); point CONFIG= at a config.toml")
         with open(path, "rb") as handle:
             raw = handle.read(MAX_CONFIG_SIZE + 1)
     except OSError as error:
-        raise UserError(f"{path}: cannot read the config file ({error.strerror or error}); "
+        raise UserError(f"{where}: cannot read the config file ({error.strerror or error}); "
                         "check its permissions") from error
     if len(raw) > MAX_CONFIG_SIZE:
-        raise UserError(f"{path}: larger than {MAX_CONFIG_SIZE} bytes, not a config file; "
+        raise UserError(f"{where}: larger than {MAX_CONFIG_SIZE} bytes, not a config file; "
                         "point CONFIG= at a config.toml")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         encoding = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise UserError(f"{path}: not UTF-8 text{encoding}; save it as UTF-8") from None
+        raise UserError(f"{where}: not UTF-8 text{encoding}; save it as UTF-8") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: not valid TOML ({error}); fix the syntax") from error
+        raise UserError(f"{where}: not valid TOML ({error}); fix the syntax") from error
+    except RecursionError:  # tomllib recurses per nested array or table: `a = [[[[...` thousands deep
+        raise UserError(f"{where}: arrays or tables nested too deeply for a config file; fix the syntax") from None

@@ -18,14 +18,20 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
+import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from tasks.errors import UserError
-from tasks.files import read_json, write_bytes_atomic
+from tasks.files import write_bytes_atomic
 from tasks.model.plan import Build
 from tasks.model.variant import Variant
+
+MAX_MANIFEST = 1 << 20  # bytes: a manifest is a few KB
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+~_-]*")  # a file beside the manifest: no directory part
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # what each compiler's training leaves in the build tree
 PATTERNS = ("*.gcda", "code.profclangd", "*.fdata")
@@ -91,7 +97,7 @@ def kept(build: Build, variant: Variant, strict: bool = True) -> Kept | None:
 def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
     expected = None
     if origin.suffix == ".json":
-        manifest = read_json(origin)
+        manifest = _manifest(origin)
         if manifest.get("package_version") != build.debian_version:
             raise UserError(f"PROFILE_FROM: {origin.name} is the manifest of {manifest.get('package_version')}, "
                             f"not of {build.debian_version}; name this build's manifest")
@@ -99,6 +105,10 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
         if not entry:
             raise UserError(f"PROFILE_FROM: {origin.name} records no {variant} profile; name the manifest of an "
                             "optimized build")
+        if not (isinstance(entry, dict) and _PLAIN_NAME.fullmatch(str(entry.get("file")))
+                and _SHA256.fullmatch(str(entry.get("sha256")))):
+            raise UserError(f"PROFILE_FROM: {origin.name}'s {variant} profile entry is not a file name beside it "
+                            "with its sha256; name a manifest as a build wrote it")
         path, expected = origin.parent / entry["file"], entry["sha256"]
         made_by = ((manifest.get("variants") or {}).get(variant.name) or {}).get("toolchain")
         if made_by and made_by != build.toolchain.label:  # a profile fits only the compiler that trained it
@@ -114,6 +124,24 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
         raise UserError(f"PROFILE_FROM: {path.name} is not the profile its manifest records (sha256 {digest[:12]}… "
                         f"instead of {expected[:12]}…)")
     return Kept(path, digest)
+
+
+def _manifest(origin: Path) -> dict:
+    """The build manifest a user named: a JSON object of at most MAX_MANIFEST bytes, else one line."""
+    try:
+        with open(origin, "rb") as handle:
+            raw = handle.read(MAX_MANIFEST + 1)
+    except OSError as error:
+        raise UserError(f"PROFILE_FROM: cannot read {origin.name} ({error.strerror or error}); "
+                        "check its permissions") from None
+    try:
+        data = json.loads(raw) if len(raw) <= MAX_MANIFEST else None
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("profiles") or {}, dict):
+        raise UserError(f"PROFILE_FROM: {origin.name} is not a build manifest (the .json a build writes beside "
+                        "its .debs); name one")
+    return data
 
 
 def restore(archive_path: Path, tree: Path, bolt: bool = False) -> int:

@@ -118,8 +118,12 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         changes["smoke_tests"] = smoke_tests(parse_bool(text, "SMOKE_TESTS") if is_bool else
                                               unique_list(text, "SMOKE_TESTS"), "SMOKE_TESTS")
     if variables.get("PROFILE_FROM", "").strip():  # set empty, it means: train as usual
-        origin = Path(variables["PROFILE_FROM"]).resolve()
-        if not (origin.is_dir() or (origin.suffix == ".json" and origin.is_file())):
+        try:
+            origin = Path(variables["PROFILE_FROM"]).resolve()
+            found = origin.is_dir() or (origin.suffix == ".json" and origin.is_file())
+        except (OSError, ValueError):  # a name too long for the file system
+            found = False
+        if not found:
             raise UserError(f"PROFILE_FROM: {variables['PROFILE_FROM'][:200]!r} is neither a build manifest (.json) "
                             "nor a directory holding kept profiles (*.profile.tar.gz)")
         changes["profile_from"] = str(origin)

@@ -38,7 +38,9 @@ def _pins_header(line: str) -> bool:
 
 def write_pin(config_path: Path, version: Version, line: str) -> None:
     """Replace the version's line in [pins], or add it at the end of the table; the result must parse as
-    TOML again with the new pin in it, or config.toml is left as it was."""
+    TOML again with the new pin in it, or config.toml is left as it was. A symlinked config.toml stays a
+    link: the file it points to gets the pin."""
+    config_path = config_path.resolve()
     text = config_path.read_text(encoding="utf-8")
     lines = text.splitlines()
     start = next((i for i, current in enumerate(lines) if _pins_header(current)), None)

@@ -93,6 +93,25 @@ def test_another_versions_manifest_is_refused(project, config_data, tmp_path):
     assert profiles.kept(second, second.variants[0], strict=False) is None
 
 
+@pytest.mark.parametrize("text", [
+    "[1, 2]", "not json", "[" * 100_000, '{"package_version": "3.14.7-1+trixie", "profiles": [1]}', " " * (1 << 21),
+])
+def test_a_manifest_that_is_no_manifest_is_one_line(project, config_data, tmp_path, text):
+    first, second = kept_setup(project, config_data, tmp_path)
+    first.manifest.write_text(text)
+    with pytest.raises(UserError, match="is not a build manifest"):
+        profiles.kept(second, second.variants[0])
+
+
+@pytest.mark.parametrize("entry", ["x", {"file": "../../etc/passwd", "sha256": "0" * 64},
+                                   {"file": "/etc/passwd", "sha256": "0" * 64}, {"file": "a.tar.gz", "sha256": 5}])
+def test_a_profile_entry_must_name_a_file_beside_the_manifest(project, config_data, tmp_path, entry):
+    first, second = kept_setup(project, config_data, tmp_path)
+    first.manifest.write_text(json.dumps({"package_version": first.debian_version, "profiles": {"default": entry}}))
+    with pytest.raises(UserError, match="profile entry is not a file name beside it"):
+        profiles.kept(second, second.variants[0])
+
+
 def test_fast_builds_never_use_a_kept_profile(project, config_data, tmp_path):
     first, _ = kept_setup(project, config_data, tmp_path)
     settings = overrides.apply_overrides(config.parse(config_data), {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,6 +94,8 @@ def test_an_unpinned_or_malformed_version_ends_in_one_line(project, args, words)
     (("PYTHON_VER_MAJ_MIN=3.13", "PYTHON_VER_MIC=5,3.13.15"), "PYTHON_VER_MIC"),
     (("PYTHON_VERSION=3.13.015",), "not a CPython release version"),
     (("PYTHON_VERSION=" + "9" * 5000,), "5000 characters"),
+    (("PROFILE_FROM=" + "a" * 5000 + ".json",), "neither a build manifest"),  # too long for the file system
+    (("CONFIG=" + "a" * 5000,), "config file"),
 ])
 def test_bad_variables_end_in_one_line(project, variables, words):
     line = one_error_line(doit(project, "list", *variables))
@@ -106,6 +109,8 @@ def test_bad_variables_end_in_one_line(project, variables, words):
     ("binary", "not UTF-8 text"),
     ("utf16", "not UTF-8 text (it looks like UTF-16)"),
     ("huge", "not a config file"),
+    ("nested", "nested too deeply"),
+    ("fifo", "not a regular file"),
     ("missing", "config file not found"),
 ])
 def test_a_config_file_that_is_no_config_file_ends_in_one_line(project, tmp_path, kind, words):
@@ -121,6 +126,10 @@ def test_a_config_file_that_is_no_config_file_ends_in_one_line(project, tmp_path
         path.write_text(text, encoding="utf-16")
     elif kind == "huge":
         path.write_text("# " + "x" * (2 << 20) + "\n" + text)
+    elif kind == "nested":
+        path.write_text(text + "\n[extra]\nvalue = " + "[" * 100_000 + "\n")
+    elif kind == "fifo":  # reading would wait for a writer forever
+        os.mkfifo(path)
     line = one_error_line(doit(project, "list", f"CONFIG={path}"))
     assert words in line, line
 

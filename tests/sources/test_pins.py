@@ -50,3 +50,14 @@ def test_a_file_it_cannot_write_safely_is_left_unchanged(tmp_path):
     with pytest.raises(UserError, match="add this line to its \\[pins\\] table by hand"):
         write_pin(config, V, LINE)
     assert config.read_text() == before
+
+
+def test_a_symlinked_config_stays_a_link(tmp_path):
+    (tmp_path / "shared").mkdir()
+    real = tmp_path / "shared" / "config.toml"
+    real.write_text("[pins]\n")
+    config = tmp_path / "config.toml"
+    config.symlink_to(real)
+    write_pin(config, V, LINE)
+    assert config.is_symlink() and tomllib.loads(real.read_text())["pins"]["3.14.7"]["size"] == 123
+    assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["config.toml"]  # no temporary left
