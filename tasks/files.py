@@ -54,6 +54,13 @@ class Targets:
             path.unlink(missing_ok=True)
 
 
+def read_head(path: Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of a file: more than `limit` means it is too large, and the rest (of
+    /dev/zero, of a huge file) is never read."""
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
 def read_json(path: Path) -> dict:
     """A JSON object from a file this tool wrote; {} when it is missing, unreadable, malformed or no object."""
     try:

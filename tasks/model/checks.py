@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.errors import UserError, clip, shown
+from tasks.files import read_head
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -109,8 +110,7 @@ def read_toml(path: Path) -> dict[str, Any]:
             raise UserError(f"{where}: config file not found; run doit from the project directory or set CONFIG=<file>")
         if not path.is_file():
             raise UserError(f"{where}: not a regular file (a directory or a device?); point CONFIG= at a config.toml")
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CONFIG_SIZE + 1)
+        raw = read_head(path, MAX_CONFIG_SIZE)
     except OSError as error:
         raise UserError(f"{where}: cannot read the config file ({error.strerror or error}); "
                         "check its permissions") from error

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from tasks.errors import UserError
-from tasks.files import write_bytes_atomic
+from tasks.files import read_head, write_bytes_atomic
 from tasks.model.plan import Build
 from tasks.model.variant import Variant
 
@@ -129,8 +129,7 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
 def _manifest(origin: Path) -> dict:
     """The build manifest a user named: a JSON object of at most MAX_MANIFEST bytes, else one line."""
     try:
-        with open(origin, "rb") as handle:
-            raw = handle.read(MAX_MANIFEST + 1)
+        raw = read_head(origin, MAX_MANIFEST)
     except OSError as error:
         raise UserError(f"PROFILE_FROM: cannot read {origin.name} ({error.strerror or error}); "
                         "check its permissions") from None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tasks import faults
 from tasks.errors import UserError
-from tasks.files import Targets, write_bytes_atomic
+from tasks.files import Targets, read_head, write_bytes_atomic
 from tasks.model.config import Pin, Settings
 from tasks.model.versions import Version
 from tasks.sources import download, signatures
@@ -222,8 +222,7 @@ def _read_small(path: Path) -> bytes | None:
     try:
         if not path.is_file():
             return None
-        with open(path, "rb") as handle:
-            data = handle.read(download.SMALL_LIMIT + 1)
+        data = read_head(path, download.SMALL_LIMIT)
     except OSError:
         return None
     return data if len(data) <= download.SMALL_LIMIT else None
