@@ -141,7 +141,8 @@ def compare(rounds: dict[int, dict[str, dict[str, list[float]]]], base: str, oth
     spread = [round(min(per_round), 3), round(max(per_round), 3)] if per_round else []
     return {"speedup": round(geomean(list(ratios.values())), 3), "rounds": len(per_round),
             "per_round": [round(g, 3) for g in per_round], "spread": spread,
-            "significant": bool(spread) and (spread[0] > 1.0 or spread[1] < 1.0),
+            # one round has no spread: nothing is claimed from it
+            "significant": len(per_round) > 1 and (spread[0] > 1.0 or spread[1] < 1.0),
             "per_benchmark": {n: round(r, 3) for n, r in ratios.items()}}
 
 
@@ -179,7 +180,7 @@ def free_threaded(summary: dict) -> list[dict]:
         slowdown = round(1 / result["speedup"], 3)
         spread = [round(1 / s, 3) for s in reversed(result["spread"])]
         entries.append({"ours": label, "against": base, "single_thread_time_ratio": slowdown, "spread": spread,
-                        "within_pep779": bool(spread) and spread[1] <= 1.15})
+                        "within_pep779": spread[1] <= 1.15 if result["rounds"] > 1 else None})
     return entries
 
 

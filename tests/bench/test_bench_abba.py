@@ -52,6 +52,17 @@ def test_a_spread_across_one_is_not_significant(tmp_path):
     assert not summary["comparisons"]["ours vs distro"]["significant"]
 
 
+def test_one_round_claims_nothing(tmp_path):
+    """One round has no spread across rounds: neither a gain nor PEP 779's bar is claimed from it."""
+    out = tmp_path / "run"
+    write_round(out, 1, {"gcc": {"a": 1.0}, "gcc-ft": {"a": 1.05}, "distro": {"a": 1.2}})
+    summary = abba.report(argparse.Namespace(out=str(out), line="3.14", distro_name="x", publish=None))
+    assert summary["comparisons"]["gcc vs distro"]["speedup"] == 1.2
+    assert not summary["comparisons"]["gcc vs distro"]["significant"]
+    assert abba.free_threaded(summary) == [{"ours": "gcc-ft", "against": "gcc", "single_thread_time_ratio": 1.05,
+                                            "spread": [1.05, 1.05], "within_pep779": None}]
+
+
 def test_run_refuses_mixing_results(tmp_path):
     (tmp_path / "raw").mkdir()
     with pytest.raises(SystemExit, match="choose another --out"):
