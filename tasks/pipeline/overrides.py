@@ -9,7 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from tasks.errors import UserError
+from tasks.errors import UserError, shown
 from tasks.model.checks import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -124,8 +124,8 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         except (OSError, ValueError):  # a name too long for the file system
             found = False
         if not found:
-            raise UserError(f"PROFILE_FROM: {variables['PROFILE_FROM'][:200]!r} is neither a build manifest (.json) "
-                            "nor a directory holding kept profiles (*.profile.tar.gz)")
+            raise UserError(f"PROFILE_FROM: {shown(variables['PROFILE_FROM'], 120)} is neither a build manifest "
+                            "(.json) nor a directory holding kept profiles (*.profile.tar.gz)")
         changes["profile_from"] = str(origin)
     flag_changes: dict[str, Any] = {}
     if "HARDENING" in variables:
