@@ -101,6 +101,10 @@ def _chunks(response: requests.Response):
         yield chunk
 
 
+# what a broken connection or a misbehaving server raises while requesting or streaming: worth another attempt
+NETWORK_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+
+
 class TooLarge(DownloadError):
     """The server sent (or announced) more bytes than the file can have: the partial file is removed."""
 
@@ -180,7 +184,7 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
             raise
         except Stalled as error:
             last_error = str(error)
-        except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
+        except NETWORK_ERRORS as error:
             last_error = " ".join(str(error).split())[:200] or type(error).__name__
             if isinstance(error, requests.exceptions.InvalidURL):
                 break
@@ -201,6 +205,6 @@ def fetch_small(url: str, timeout: int) -> bytes | None:
                 pace.add(len(chunk))
                 if len(body) > SMALL_LIMIT:
                     return None
-    except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, Stalled):
+    except (*NETWORK_ERRORS, Stalled):
         return None
     return bytes(body)
