@@ -38,8 +38,21 @@ def typed(table: Mapping[str, Any], key: str, kind: type, where: str, default: A
         return default
     value = table[key]
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-        raise UserError(f"{where}.{key}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        raise UserError(f"{where}.{key}: expected {kind.__name__}, got {type(value).__name__} {shown(value, 60)}")
+    if isinstance(value, list):
+        _once_each(value, f"{where}.{key}")
     return value
+
+
+def _once_each(values: list[Any], where: str) -> None:
+    """A list that names an item twice is a slip (build.versions twice the same release would make doit's
+    tasks twice): refused, like a command-line list."""
+    seen: set[Any] = set()
+    for item in values:
+        if isinstance(item, (str, int, float)):
+            if item in seen:
+                raise UserError(f"{where}: {shown(item, 60)} is given twice; name each item once")
+            seen.add(item)
 
 
 def str_list(table: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str],
@@ -47,7 +60,7 @@ def str_list(table: Mapping[str, Any], key: str, where: str, pattern: re.Pattern
     values = typed(table, key, list, where, default)
     for item in values:
         if not isinstance(item, str) or not pattern.fullmatch(item):
-            raise UserError(f"{where}.{key}: {item!r} is not a valid {what}")
+            raise UserError(f"{where}.{key}: {shown(item, 60)} is not a valid {what}")
     return tuple(values)
 
 
@@ -91,12 +104,28 @@ def one_of(value: str, modes: tuple[str, ...], where: str) -> str:
 
 
 def unique_list(text: str, where: str) -> list[str]:
-    """A comma-separated list (blanks around items allowed) with no item given twice."""
-    items = [item.strip() for item in text.split(",")]
+    """A comma-separated list (spaces around items allowed, no other blanks) with no item given twice."""
+    items = [item.strip(" ") for item in text.split(",")]
     twice = sorted({item for item in items if items.count(item) > 1})
     if twice:
         raise UserError(f"{where}: {twice[0][:40]!r} is given twice; name each item once")
     return items
+
+
+CACHE_SIZE = re.compile(r"^([0-9]{1,6})(\.[0-9]{1,3})?([kMGT])(i?)$", re.ASCII)
+MAX_CACHE_SIZE = 1 << 50  # bytes (1 PiB): ccache sizes beyond are a typo
+
+
+def cache_size(text: Any, where: str) -> str:
+    """A ccache size as ccache writes it (5G, 500M, 1.5Ti), between 1M and 1000T."""
+    match = CACHE_SIZE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise UserError(f"{where}: {shown(text, 40)} is not a valid cache size (like 5G or 500M)")
+    number, fraction, unit, binary = match.groups()
+    size = float(number + (fraction or "")) * (1024 if binary else 1000) ** ("kMGT".index(unit) + 1)
+    if not 1_000_000 <= size <= MAX_CACHE_SIZE:
+        raise UserError(f"{where}: {text} is out of range; give 1M to 1000T (like 5G)")
+    return text
 
 
 MAX_CONFIG_SIZE = 1 << 20  # bytes: config.toml is ~15 KB

@@ -13,9 +13,19 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from tasks.errors import UserError, clip
-from tasks.model import keys
-from tasks.model.checks import auto_or_bool, bounded, check_keys, matching, one_of, str_list, table_of, typed
+from tasks.errors import UserError, clip, shown
+from tasks.model import coherence, keys, urls
+from tasks.model.checks import (
+    auto_or_bool,
+    bounded,
+    cache_size,
+    check_keys,
+    matching,
+    one_of,
+    str_list,
+    table_of,
+    typed,
+)
 from tasks.model.keys import KEYS
 from tasks.model.settings import Ccache, Distro, Flags, Pin, Settings, Sources, Verification
 from tasks.model.versions import Version
@@ -67,19 +77,14 @@ IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
 ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
 MAJOR_MINOR_PATTERN = re.compile(r"^3\.(0|[1-9][0-9]?)$")
 MICRO_PATTERN = re.compile(r"^(0|[1-9][0-9]{0,3})((a|b|rc)[1-9][0-9]{0,2})?$")
-URL_TEMPLATE_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\]+$")
 # A Docker engine: unix:///path/docker.sock, tcp://host:2376, ssh://user@host (what DOCKER_HOST takes).
 DOCKER_HOST_PATTERN = re.compile(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-]+:[0-9]{1,5}|"
                                  r"ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
-# ccache's remote_storage: space-separated backends, each <scheme>://<address>[|attribute=value...].
-REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|redis\+unix|http|https|file)://[A-Za-z0-9._~:/@%+=,|-]+$")
-CCACHE_SIZE_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)?[kMGT]i?$")
 
 
 FAMILIES = ("debian", "ubuntu")
 ARCHES = ("amd64", "arm64")
 SOURCE_KINDS: tuple[str, ...] = keys.key("sources.order").default  # every kind; the default order tries them all
-MIRROR_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\{}]+$")
 
 
 def _get(table: Mapping[str, Any], name: str, where: str | None = None) -> Any:
@@ -114,7 +119,8 @@ def smoke_tests(value: Any, where: str) -> tuple[str, ...]:
 def _read_distro(name: str, table: Any) -> Distro:
     where = f"distros.{name}"
     if not DISTRO_NAME_PATTERN.fullmatch(name):
-        raise UserError(f"{where}: distro names are lowercase letters, digits and '-', got {name!r}")
+        raise UserError(f"{where}: distro names are 2 to 31 lowercase letters, digits and '-', starting with a "
+                        f"letter; got {shown(name, 40)}")
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
     check_keys(table, KEYS["distros.<name>"], where)
@@ -162,13 +168,8 @@ def _docker_host(table: Mapping[str, Any], where: str) -> str | None:
 
 def _read_ccache(table: Mapping[str, Any]) -> Ccache:
     check_keys(table, KEYS["ccache"], "ccache")
-    max_size = matching(_get(table, "ccache.max_size"), CCACHE_SIZE_PATTERN, "ccache.max_size",
-                         "cache size (like 5G or 500M)")
-    remote = " ".join(_get(table, "ccache.remote_storage").split())
-    for backend in remote.split():
-        matching(backend, REMOTE_STORAGE_PATTERN, "ccache.remote_storage",
-                  "ccache remote storage (redis://host:port, http://host:port/path, ...)")
-    return Ccache(max_size, remote)
+    return Ccache(cache_size(_get(table, "ccache.max_size"), "ccache.max_size"),
+                  urls.remote_storage(_get(table, "ccache.remote_storage"), "ccache.remote_storage"))
 
 
 def _read_verification(table: Mapping[str, Any]) -> Verification:
@@ -210,9 +211,7 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
         if size is not None:
             bounded(size, 1, MAX_TARBALL_SIZE, f"{where}.size", "bytes")
         url = _get(entry, "pins.<version>.url", where)
-        if url is not None:
-            matching(url, URL_TEMPLATE_PATTERN, f"{where}.url", "URL")
-        pins[key] = Pin(sha, size, url)
+        pins[key] = Pin(sha, size, url if url is None else urls.url(url, f"{where}.url"))
     return pins
 
 
@@ -269,15 +268,12 @@ def parse(data: Mapping[str, Any]) -> Settings:
     jobs = bounded(_get(build, "build.jobs"), 0, MAX_JOBS, "build.jobs",
                    "0 (all cores) or a number of jobs")
     order = _get(sources, "sources.order")
+    if not order:
+        raise UserError(f"sources.order: empty, so no tarball can be found; list some of {', '.join(SOURCE_KINDS)}")
     for kind in order:
         if kind not in SOURCE_KINDS:
             raise UserError(f"sources.order: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
-    templates = _list(sources, "sources.url_templates", URL_TEMPLATE_PATTERN, "URL template")
-    for template in templates:
-        try:
-            template.format(version="3.13.0", folder="3.13.0")
-        except (KeyError, IndexError, ValueError):
-            raise UserError(f"sources.url_templates: {template!r} may only use {{version}} and {{folder}}") from None
+    templates = tuple(urls.template(t, "sources.url_templates") for t in _get(sources, "sources.url_templates"))
     local_dirs = _get(sources, "sources.local_dirs")
     for item in local_dirs:
         if not isinstance(item, str) or not item or "\n" in item:
@@ -316,7 +312,8 @@ def parse(data: Mapping[str, Any]) -> Settings:
             pie=one_of(_get(flags, "flags.pie"), PIE_MODES, "flags.pie"),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
-                        _list(sources, "sources.mirrors", MIRROR_PATTERN, "mirror URL")),
+                        tuple(urls.url(m, "sources.mirrors", urls.MIRROR_PATTERN, "mirror URL")
+                              for m in _get(sources, "sources.mirrors"))),
         verification=_read_verification(table_of(data, "verification", "config")),
         build_deps=_list(build_deps, "build_deps.packages", PACKAGE_PATTERN, "package name"),
         pins=MappingProxyType(_read_pins(table_of(data, "pins", "config"))),
@@ -327,7 +324,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
                                  "package.fast_compression"),
     )
     check_pins(settings)
-    return settings
+    return coherence.check(settings)
 
 
 def known_distro(all_distros: Mapping[str, Distro], name: Any, where: str) -> Distro:

@@ -40,6 +40,8 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
         )
         task_list = list(graph.all_tasks(settings, root, cleaning, variables))
         task_list.append(graph.pin_task(settings, root, config_path, variables.get("NEW_VERSION")))
+        if guard.command_of(argv) == "info":
+            selection.check_info(argv, task_list)
     except UserError as error:
         print(f"python-builder: error: {error}", file=sys.stderr)
         raise SystemExit(2) from error

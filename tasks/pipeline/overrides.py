@@ -144,6 +144,9 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     if flag_changes:
         changes["flags"] = replace(settings.flags, **flag_changes)
     result = replace(settings, **changes)
+    if result.profile_from and result.fast:
+        raise UserError("PROFILE_FROM: FAST builds train no profile, so they have none to use; build optimized "
+                        "(FAST_BUILD=false) or drop PROFILE_FROM")
     check_pins(result)
     return result
 

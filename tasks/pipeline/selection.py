@@ -89,3 +89,18 @@ def widen(settings: Settings, names: Iterable[tuple[str, str]]) -> Settings:
     if len(versions) == len(settings.versions) and len(distros) == len(settings.distros):
         return settings
     return replace(settings, versions=tuple(versions), distros=tuple(distros))
+
+
+# doit info's options that take the next word as their value (doit 0.37)
+_INFO_VALUE_OPTIONS = ("-f", "--file", "-d", "--dir", "--db-file", "--backend", "--check_file_uptodate")
+
+
+def check_info(argv: Sequence[str], task_list: Iterable[dict]) -> None:
+    """`doit info NAME`: doit 0.37 answers a name that is no task with a KeyError traceback; say it in one line."""
+    names = {t["basename"] if t.get("name") is None else f"{t['basename']}:{t['name']}" for t in task_list}
+    for before, arg in zip(argv, argv[1:], strict=False):
+        if before in _INFO_VALUE_OPTIONS or arg.startswith("-") or "=" in arg:
+            continue
+        if arg not in names:
+            raise UserError(f"info: {clip(arg)!r} is not a task; `doit list --all` lists them "
+                            "(e.g. doit info validate:3.14.7-trixie)")

@@ -1,5 +1,6 @@
 """An optimized build keeps its profiles beside its packages, in an archive that is itself reproducible."""
 
+import copy
 import hashlib
 import io
 import json
@@ -114,10 +115,14 @@ def test_a_profile_entry_must_name_a_file_beside_the_manifest(project, config_da
 
 def test_fast_builds_never_use_a_kept_profile(project, config_data, tmp_path):
     first, _ = kept_setup(project, config_data, tmp_path)
-    settings = overrides.apply_overrides(config.parse(config_data), {
-        "PYTHON_VERSION": "3.14.7", "DISTRO": "trixie", "FAST_BUILD": "true", "PROFILE_FROM": str(first.manifest)})
+    variables = {"PYTHON_VERSION": "3.14.7", "DISTRO": "trixie", "PROFILE_FROM": str(first.manifest)}
+    with pytest.raises(UserError, match="FAST builds train no profile"):  # a FAST run: refused up front
+        overrides.apply_overrides(config.parse(config_data), {**variables, "FAST_BUILD": "true"})
+    data = copy.deepcopy(config_data)
+    data["distros"]["trixie"]["fast"] = True  # one entry FAST in an optimized run: that pair trains nothing
+    settings = overrides.apply_overrides(config.parse(data), variables)
     build = Build(settings.versions[0], settings.distros[0], settings, first.layout)
-    assert profiles.kept(build, build.variants[0]) is None
+    assert build.fast and profiles.kept(build, build.variants[0]) is None
 
 
 @pytest.mark.parametrize("name", ["../escape.gcda", "/abs.gcda"])

@@ -52,6 +52,9 @@ def files_under(project: Path, *tops: str) -> list[str]:
     (["OS_DISTRO_BASE=debian:trixie`id`"], ["OS_DISTRO_BASE"]),
     (["FAST_BUILD=perhaps"], ["FAST_BUILD"]),
     (["FAST_BUIDL=true"], ["unknown variable FAST_BUIDL"]),
+    (["PYTHON_VERSION=3.13.18\n"], ["PYTHON_VERSION", "'3.13.18\\n' is not a CPython release version"]),
+    (["PYTHON_VERSION=3.13.18,\t3.14.10"], ["PYTHON_VERSION", "'\\t3.14.10'"]),
+    (["PROFILE_FROM=.", "FAST_BUILD=true"], ["PROFILE_FROM", "FAST builds train no profile"]),
 ])
 def test_bad_command_line(project, variables, words):
     result = doit(project, "build", *variables)
@@ -74,6 +77,52 @@ def test_bad_config(project, edit, words):
     result = doit(project, "list")
     assert result.returncode == 2
     assert_one_line_failure(result, *words)
+
+
+ORDER = 'order = ["local", "url", "mirror", "debian-archive"]'
+DTRACE = '"--with-dtrace",'
+
+
+@pytest.mark.parametrize("old, new, words", [
+    # a list naming an item twice; one that must not be empty
+    ('versions = ["3.14.10", "3.13.18"]', 'versions = ["3.13.18", "3.13.18"]', ["build.versions", "'3.13.18' is given twice"]),
+    (ORDER, 'order = ["url", "url"]', ["sources.order", "given twice"]),
+    (ORDER, "order = []", ["sources.order", "empty"]),
+    # URL templates: only plain {version} and {folder} fields, one at least; no credentials
+    ("Python-{version}.tar.xz", "Python-{version.__class__}.tar.xz", ["url_templates", "may only use {version}"]),
+    ("{folder}/Python-{version}", "latest/Python", ["sources.url_templates", "must use one"]),
+    ('url_templates = ["https://', 'url_templates = ["https://me:s3cret@', ["url_templates", "https://…@", "~/.netrc"]),
+    # sizes within bounds; ccache remote storage the build container can reach
+    ('max_size = "5G"', 'max_size = "99999T"', ["ccache.max_size", "out of range"]),
+    ('remote_storage = ""', 'remote_storage = "file:///srv/ccache"', ["ccache.remote_storage", "over the network"]),
+    # configure options another key owns; a distro's drop that matches nothing; a name too short
+    (DTRACE, DTRACE + ' "--prefix=/usr",', ["flags.common", "'--prefix=/usr' is set by package.prefix"]),
+    (DTRACE, DTRACE + ' "--disable-gil",', ["flags.common", "set by flags.free_threaded"]),
+    (DTRACE, DTRACE + ' "CC=clang-19",', ["set by flags.toolchain"]),
+    ('drop_build_deps = ["libmpdec-dev"]', 'drop_build_deps = ["libmpdec-devel"]',
+     ["distros.bookworm.drop_build_deps", "'libmpdec-devel' is not in build_deps.packages"]),
+    ("[distros.trixie]", "[distros.x]\n[distros.trixie]", ["distros.x", "2 to 31"]),
+])
+def test_bad_config_value(project, old, new, words):
+    config = project / "config.toml"
+    assert old in config.read_text()
+    config.write_text(config.read_text().replace(old, new, 1))
+    result = doit(project, "list")
+    assert result.returncode == 2
+    assert_one_line_failure(result, *words)
+
+
+def test_bad_config_keeps_credentials_out_of_the_line(project):
+    config = project / "config.toml"
+    config.write_text(config.read_text().replace('url_templates = ["https://', 'url_templates = ["https://me:s3cret@'))
+    result = doit(project, "list")
+    assert "s3cret" not in result.stdout + result.stderr and result.returncode == 2
+
+
+@pytest.mark.parametrize("args", [["info", "frobnicate:3.13.18-trixie"], ["info", "-f", "dodo.py", "nosuch"]])
+def test_info_of_no_task_is_one_line(project, args):
+    """doit 0.37's own `info` answers a name that is no task with a KeyError traceback."""
+    assert_one_line_failure(doit(project, *args), f"info: '{args[-1]}' is not a task", "doit list --all")
 
 
 def test_no_docker_daemon(project):

@@ -1,0 +1,48 @@
+"""Checks across config keys, once every key is valid on its own: a configure flag that another key owns,
+a distro entry that drops what nothing adds.
+
+    Settings (every key valid)  -> check()  -> the same Settings, or one line naming the key to fix
+"""
+
+from __future__ import annotations
+
+from tasks.errors import UserError, clip
+from tasks.model.settings import Settings
+
+# configure options python-builder sets itself, from the key that owns each (a copy in a flag list would
+# fight it: configure takes the last --prefix; --disable-gil in flags.common makes both interpreters
+# free-threaded; CC= would bypass flags.toolchain and the installed sysconfig's compiler names)
+OWNED = {
+    "--prefix": "package.prefix", "--exec-prefix": "package.prefix",
+    "--disable-gil": "flags.free_threaded", "--enable-optimizations": "flags.optimized",
+    "--enable-bolt": "flags.bolt (BOLT=)", "--disable-bolt": "flags.bolt (BOLT=)",
+    "--with-tail-call-interp": "flags.tail_call", "--without-tail-call-interp": "flags.tail_call",
+    "CC": "flags.toolchain (TOOLCHAIN=)", "CXX": "flags.toolchain (TOOLCHAIN=)",
+}
+
+
+def check(settings: Settings) -> Settings:
+    flags = settings.flags
+    lists = {"flags.common": flags.common, "flags.optimized": flags.optimized, "flags.fast": flags.fast,
+             "flags.free_threaded": flags.free_threaded,
+             **{f"distros.{d.name}.add_configure": d.add_configure for d in settings.all_distros.values()}}
+    for where, values in lists.items():
+        for flag in values:
+            owner = OWNED.get(flag.split("=", 1)[0])
+            if owner and not where.startswith(owner.split()[0]):
+                raise UserError(f"{where}: {clip(flag)!r} is set by {owner}; remove it from {where}")
+    flag_lists = {flag for values in (flags.common, flags.optimized, flags.fast, flags.free_threaded)
+                  for flag in values}
+    for distro in settings.all_distros.values():
+        _drops(f"distros.{distro.name}.drop_build_deps", distro.drop_build_deps, set(settings.build_deps),
+               "build_deps.packages")
+        _drops(f"distros.{distro.name}.drop_configure", distro.drop_configure, flag_lists, "the [flags] lists")
+    return settings
+
+
+def _drops(where: str, dropped: tuple[str, ...], present: set[str], source: str) -> None:
+    """A drop that matches nothing is a typo, and would leave in what the entry meant to take out."""
+    for item in dropped:
+        if item not in present:
+            raise UserError(f"{where}: {clip(item)!r} is not in {source}, so there is nothing to drop; "
+                            "fix its spelling or remove it")
