@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import http.server
+import os
 import threading
 import time
 
@@ -117,6 +118,41 @@ def test_local_directory_with_debian_orig_name(config_data, tmp_path):
     settings = settings_with(config_data, [], order=("local", "url"), local_dirs=[str(local)])
     result = sources.fetch(settings, VERSION, tmp_path / "dl" / VERSION.tarball_name, mirror=no_mirror)
     assert result["source"] == "local" and (tmp_path / "dl" / VERSION.tarball_name).read_bytes() == PAYLOAD
+
+
+def _fifo(path):
+    os.mkfifo(path)
+
+
+@pytest.mark.parametrize("make, words", [
+    (_fifo, "not a regular file (a FIFO, socket or device)"),  # read, it would block the build for good
+    (lambda p: p.mkdir(), "not a regular file (a directory)"),
+    (lambda p: p.symlink_to("/dev/zero"), "not a regular file (a FIFO, socket or device)"),
+    (lambda p: p.symlink_to(p.parent / "gone"), "a broken symbolic link"),
+])
+def test_a_local_candidate_that_is_no_file_is_named(config_data, tmp_path, make, words):
+    local = tmp_path / "offline"
+    local.mkdir()
+    make(local / VERSION.tarball_name)
+    settings = settings_with(config_data, [], order=("local",), local_dirs=[str(local)])
+    with pytest.raises(UserError) as error:
+        sources.fetch(settings, VERSION, tmp_path / "dl" / VERSION.tarball_name, mirror=no_mirror)
+    assert f"local {local / VERSION.tarball_name}: {words}" in str(error.value)
+    assert list((tmp_path / "dl").iterdir()) == []
+
+
+def test_a_local_directory_that_cannot_be_used_is_named(config_data, tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "locked").mkdir()
+    settings = settings_with(config_data, [], order=("local",),
+                             local_dirs=[str(tmp_path / "a-file"), str(tmp_path / "gone"), str(tmp_path / "locked")])
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: real_access(path, mode) and "locked" not in str(path))
+    with pytest.raises(UserError) as error:  # (root passes every permission check: the refusal is simulated)
+        sources.fetch(settings, VERSION, tmp_path / "dl" / VERSION.tarball_name, mirror=no_mirror)
+    for words in (f"local directory {tmp_path / 'a-file'}: not a directory",
+                  f"local directory {tmp_path / 'gone'}: missing", f"local directory {tmp_path / 'locked'}: permission denied"):
+        assert str(error.value).count(words) == 1
 
 
 def test_debian_archive_candidate_uses_the_mirror(config_data):
