@@ -30,8 +30,8 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
         argv = sys.argv[1:]
         if guard.changes_things(argv):
             guard.RunGuard(root, guard.command_of(argv)).enter()
-    variables = overrides.command_line_variables(argv) if variables is None else variables
     try:
+        variables = overrides.command_line_variables(argv) if variables is None else variables
         config_path = Path(variables.get("CONFIG", root / "config.toml"))
         settings = selection.widen(overrides.load(config_path, variables), selection.requested(argv))
         cleaning = graph.Cleaning(

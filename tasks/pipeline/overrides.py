@@ -50,8 +50,13 @@ CLI_VARIABLES = (
 
 def command_line_variables(argv: Sequence[str]) -> dict[str, str]:
     """The NAME=value arguments of a doit command line, read as doit itself reads them (an argument that
-    does not start with '-' and holds '=')."""
-    return dict(arg.split("=", 1) for arg in argv if arg and not arg.startswith("-") and "=" in arg)
+    does not start with '-' and holds '='). A name given twice is refused: doit would keep the last silently."""
+    variables: dict[str, str] = {}
+    for name, value in (arg.split("=", 1) for arg in argv if arg and not arg.startswith("-") and "=" in arg):
+        if name in variables:
+            raise UserError(f"command line: {name[:40]} is given twice; give it once")
+        variables[name] = value
+    return variables
 
 
 

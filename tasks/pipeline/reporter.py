@@ -46,8 +46,8 @@ class TimingReporter(ConsoleReporter):
         """The interrupted steps that ran on a docker_host engine: remove this checkout's containers there too
         (the config is read again with this run's variables to find which engines those steps used)."""
         from tasks.pipeline import graph, overrides
-        variables = overrides.command_line_variables(sys.argv[1:])
         try:
+            variables = overrides.command_line_variables(sys.argv[1:])
             settings = overrides.load(Path(variables.get("CONFIG", Path.cwd() / "config.toml")), variables)
             hosts = graph.remote_engines(settings, task_names)
         except Exception:  # noqa: BLE001 - the run itself read this config; nothing remote to clean otherwise

@@ -55,6 +55,7 @@ def files_under(project: Path, *tops: str) -> list[str]:
     (["PYTHON_VERSION=3.13.18\n"], ["PYTHON_VERSION", "'3.13.18\\n' is not a CPython release version"]),
     (["PYTHON_VERSION=3.13.18,\t3.14.10"], ["PYTHON_VERSION", "'\\t3.14.10'"]),
     (["PROFILE_FROM=.", "FAST_BUILD=true"], ["PROFILE_FROM", "FAST builds train no profile"]),
+    (["FAST_BUILD=true", "FAST_BUILD=false"], ["command line: FAST_BUILD is given twice"]),
 ])
 def test_bad_command_line(project, variables, words):
     result = doit(project, "build", *variables)
