@@ -70,6 +70,24 @@ def matching(value: Any, pattern: re.Pattern[str], where: str, what: str) -> str
     return value
 
 
+# Docker's image reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest].
+_IMAGE_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_IMAGE_DOMAIN = rf"(?:{_IMAGE_LABEL}(?:\.{_IMAGE_LABEL})*(?::[0-9]{{1,5}})?/)?"
+_IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_PATTERN = re.compile(rf"^(?P<name>{_IMAGE_DOMAIN}{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*)"
+                           r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$", re.ASCII)
+MAX_IMAGE_NAME = 255  # Docker's limit on a repository name (registry and path)
+
+
+def image_reference(value: Any, where: str) -> str:
+    """A Docker image reference: `debian:trixie-slim`, `registry:5000/debian:trixie-slim`, `debian@sha256:…`."""
+    match = IMAGE_PATTERN.fullmatch(value) if isinstance(value, str) else None
+    if match is None or len(match.group("name")) > MAX_IMAGE_NAME:
+        raise UserError(f"{where}: {shown(value, 60)} is not a valid Docker image name"
+                        + (f" (a name is at most {MAX_IMAGE_NAME} characters)" if match else ""))
+    return value
+
+
 def parse_bool(value: Any, where: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -136,6 +154,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     where = clip(str(path), 200)  # CONFIG= may hold anything, a name thousands of characters long too
     try:
         if not path.exists():
+            if path.is_symlink():
+                raise UserError(f"{where}: a symbolic link to nothing (or a loop of links); point CONFIG= at a "
+                                "config.toml")
             raise UserError(f"{where}: config file not found; run doit from the project directory or set CONFIG=<file>")
         if not path.is_file():
             raise UserError(f"{where}: not a regular file (a directory or a device?); point CONFIG= at a config.toml")

@@ -20,6 +20,7 @@ from tasks.model.checks import (
     bounded,
     cache_size,
     check_keys,
+    image_reference,
     matching,
     one_of,
     str_list,
@@ -36,12 +37,6 @@ from tasks.sources.signatures import POLICIES, Signer
 FLAG_PATTERN = re.compile(r"^--?[A-Za-z0-9][A-Za-z0-9_+=,./:@%-]*$|^[A-Z][A-Z0-9_]*=[A-Za-z0-9_+=,./:@% -]*$")
 PACKAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 DISTRO_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
-# Docker's image reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest].
-_IMAGE_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_IMAGE_DOMAIN = rf"(?:{_IMAGE_LABEL}(?:\.{_IMAGE_LABEL})*(?::[0-9]{{1,5}})?/)?"
-_IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-IMAGE_PATTERN = re.compile(rf"^{_IMAGE_DOMAIN}{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*"
-                           r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$", re.ASCII)
 DISPLAY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._(),+-]{0,80}$")
 # Debian policy 5.6.2: a name (any UTF-8 letters; no ',' '<' '>' or control characters) and an address.
 MAINTAINER_PATTERN = re.compile(r"^[^\W_][^,<>\x00-\x1f\x7f\"$`\\]{0,79} <[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>$")
@@ -133,8 +128,7 @@ def _read_distro(name: str, table: Any) -> Distro:
                         "(armhf is out of scope: Raspberry Pi OS 32-bit is ARMv6)")
     return Distro(
         name=name,
-        base_image=matching(_get(table, "distros.<name>.base_image", where), IMAGE_PATTERN,
-                             f"{where}.base_image", "Docker image name"),
+        base_image=image_reference(_get(table, "distros.<name>.base_image", where), f"{where}.base_image"),
         display=matching(_get(table, "distros.<name>.display", where), DISPLAY_PATTERN,
                           f"{where}.display", "display name"),
         codename=matching(_get(table, "distros.<name>.codename", where), DISTRO_NAME_PATTERN,

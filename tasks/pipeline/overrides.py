@@ -14,6 +14,7 @@ from tasks.model.checks import (
     FALSE_WORDS,
     TRUE_WORDS,
     auto_or_bool,
+    image_reference,
     matching,
     one_of,
     parse_bool,
@@ -23,7 +24,6 @@ from tasks.model.checks import (
 from tasks.model.config import (
     DISPLAY_PATTERN,
     HARDENING_MODES,
-    IMAGE_PATTERN,
     LTO_MODES,
     MAJOR_MINOR_PATTERN,
     MICRO_PATTERN,
@@ -92,12 +92,12 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
                         for n in unique_list(variables["DISTRO"], "DISTRO"))
     base = variables.get("OS_DISTRO_BASE")
     if base is not None:
-        matching(base, IMAGE_PATTERN, "OS_DISTRO_BASE", "Docker image name")
+        image_reference(base, "OS_DISTRO_BASE")
         matches = tuple(d for d in settings.all_distros.values() if d.base_image == base)
         if "DISTRO" not in variables:
             # alone, it selects the entry whose base image it is; it never gives an entry another's base
             if not matches:
-                raise UserError(f"OS_DISTRO_BASE: {base!r} is no configured entry's base image; also give "
+                raise UserError(f"OS_DISTRO_BASE: {shown(base, 80)} is no configured entry's base image; also give "
                                 "DISTRO=<entry> to build that entry on it, or name an entry's base_image")
             distros = matches[:1]
         elif len(distros) == 1:

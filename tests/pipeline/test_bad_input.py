@@ -56,8 +56,11 @@ def files_under(project: Path, *tops: str) -> list[str]:
     (["PYTHON_VERSION=3.13.18,\t3.14.10"], ["PYTHON_VERSION", "'\\t3.14.10'"]),
     (["PROFILE_FROM=.", "FAST_BUILD=true"], ["PROFILE_FROM", "FAST builds train no profile"]),
     (["FAST_BUILD=true", "FAST_BUILD=false"], ["command line: FAST_BUILD is given twice"]),
+    (["OS_DISTRO_BASE=" + "a/" * 200 + "b"], ["OS_DISTRO_BASE", "(401 characters)", "at most 255 characters"]),
+    (["CONFIG=loop.toml"], ["loop.toml: a symbolic link to nothing (or a loop of links)"]),
 ])
 def test_bad_command_line(project, variables, words):
+    (project / "loop.toml").symlink_to("loop.toml")
     result = doit(project, "build", *variables)
     assert result.returncode == 2
     assert_one_line_failure(result, *words)
