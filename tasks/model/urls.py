@@ -22,6 +22,7 @@ TEMPLATE_FIELDS = ("version", "folder")
 
 
 def url(value: str, where: str, pattern: re.Pattern[str] = URL_PATTERN, what: str = "URL") -> str:
+    """A URL python-builder downloads from: the pattern's schemes, a valid port, no user name or password."""
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise UserError(f"{where}: {shown(value, 80)} is not a valid {what}")
     try:
