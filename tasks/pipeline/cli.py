@@ -32,7 +32,7 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
             guard.RunGuard(root, guard.command_of(argv)).enter()
     try:
         variables = overrides.command_line_variables(argv) if variables is None else variables
-        config_path = Path(variables.get("CONFIG", root / "config.toml"))
+        config_path = overrides.config_path(variables, root)
         settings = selection.widen(overrides.load(config_path, variables), selection.requested(argv))
         cleaning = graph.Cleaning(
             downloads=checks.parse_bool(variables.get("CLEAN_DOWNLOADS", False), "CLEAN_DOWNLOADS"),

@@ -61,6 +61,15 @@ def command_line_variables(argv: Sequence[str]) -> dict[str, str]:
 
 
 
+def config_path(variables: Mapping[str, str], root: Path) -> Path:
+    """The config file: CONFIG=, else the checkout's config.toml."""
+    if "CONFIG" not in variables:
+        return root / "config.toml"
+    if not variables["CONFIG"].strip():
+        raise UserError("CONFIG: empty; point it at a config file (CONFIG=my.toml), or leave it out for config.toml")
+    return Path(variables["CONFIG"])
+
+
 def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Settings:
     """Apply the original builder's build arguments (and DISTRO) given as doit command-line variables."""
     unknown = sorted(k for k in variables if k not in CLI_VARIABLES)

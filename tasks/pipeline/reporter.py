@@ -48,7 +48,7 @@ class TimingReporter(ConsoleReporter):
         from tasks.pipeline import graph, overrides
         try:
             variables = overrides.command_line_variables(sys.argv[1:])
-            settings = overrides.load(Path(variables.get("CONFIG", Path.cwd() / "config.toml")), variables)
+            settings = overrides.load(overrides.config_path(variables, Path.cwd()), variables)
             hosts = graph.remote_engines(settings, task_names)
         except Exception:  # noqa: BLE001 - the run itself read this config; nothing remote to clean otherwise
             return

@@ -58,6 +58,7 @@ def files_under(project: Path, *tops: str) -> list[str]:
     (["FAST_BUILD=true", "FAST_BUILD=false"], ["command line: FAST_BUILD is given twice"]),
     (["OS_DISTRO_BASE=" + "a/" * 200 + "b"], ["OS_DISTRO_BASE", "(401 characters)", "at most 255 characters"]),
     (["CONFIG=loop.toml"], ["loop.toml: a symbolic link to nothing (or a loop of links)"]),
+    (["CONFIG="], ["CONFIG: empty"]),
 ])
 def test_bad_command_line(project, variables, words):
     (project / "loop.toml").symlink_to("loop.toml")
