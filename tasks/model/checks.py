@@ -40,13 +40,13 @@ def typed(table: Mapping[str, Any], key: str, kind: type, where: str, default: A
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
         raise UserError(f"{where}.{key}: expected {kind.__name__}, got {type(value).__name__} {shown(value, 60)}")
     if isinstance(value, list):
-        _once_each(value, f"{where}.{key}")
+        once_each(value, f"{where}.{key}")
     return value
 
 
-def _once_each(values: list[Any], where: str) -> None:
+def once_each(values: list[Any], where: str) -> None:
     """A list that names an item twice is a slip (build.versions twice the same release would make doit's
-    tasks twice): refused, like a command-line list."""
+    tasks twice): refused, in config.toml and on the command line alike."""
     seen: set[Any] = set()
     for item in values:
         if isinstance(item, (str, int, float)):
@@ -124,9 +124,7 @@ def one_of(value: str, modes: tuple[str, ...], where: str) -> str:
 def unique_list(text: str, where: str) -> list[str]:
     """A comma-separated list (spaces around items allowed, no other blanks) with no item given twice."""
     items = [item.strip(" ") for item in text.split(",")]
-    twice = sorted({item for item in items if items.count(item) > 1})
-    if twice:
-        raise UserError(f"{where}: {twice[0][:40]!r} is given twice; name each item once")
+    once_each(items, where)
     return items
 
 

@@ -15,9 +15,9 @@ from tasks.model.settings import Settings
 OWNED = {
     "--prefix": "package.prefix", "--exec-prefix": "package.prefix",
     "--disable-gil": "flags.free_threaded", "--enable-optimizations": "flags.optimized",
-    "--enable-bolt": "flags.bolt (BOLT=)", "--disable-bolt": "flags.bolt (BOLT=)",
+    "--enable-bolt": "flags.bolt", "--disable-bolt": "flags.bolt",
     "--with-tail-call-interp": "flags.tail_call", "--without-tail-call-interp": "flags.tail_call",
-    "CC": "flags.toolchain (TOOLCHAIN=)", "CXX": "flags.toolchain (TOOLCHAIN=)",
+    "CC": "flags.toolchain", "CXX": "flags.toolchain",
 }
 
 
@@ -29,7 +29,7 @@ def check(settings: Settings) -> Settings:
     for where, values in lists.items():
         for flag in values:
             owner = OWNED.get(flag.split("=", 1)[0])
-            if owner and not where.startswith(owner.split()[0]):
+            if owner and owner != where:  # a flag list may hold only the options it owns itself
                 raise UserError(f"{where}: {clip(flag)!r} is set by {owner}; remove it from {where}")
     flag_lists = {flag for values in (flags.common, flags.optimized, flags.fast, flags.free_threaded)
                   for flag in values}

@@ -45,8 +45,8 @@ def template(value: str, where: str) -> str:
         fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value)
                   if name is not None]
     except ValueError:  # an unmatched brace
-        fields = [("{", "", None)]
-    if any(name not in TEMPLATE_FIELDS or spec or conversion for name, spec, conversion in fields) or not fields:
+        fields = []
+    if not fields or any(name not in TEMPLATE_FIELDS or spec or conversion for name, spec, conversion in fields):
         raise UserError(f"{where}: {shown(value, 80)} may only use {{version}} and {{folder}}, and must use one "
                         "(each release is its own file)")
     return value
