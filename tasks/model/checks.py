@@ -10,6 +10,7 @@ from typing import Any
 
 from tasks.errors import UserError, clip, shown
 from tasks.files import read_head
+from tasks.model.forms import Form
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -55,19 +56,8 @@ def once_each(values: list[Any], where: str) -> None:
             seen.add(item)
 
 
-def str_list(table: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str],
-              what: str, default: Any = ...) -> tuple[str, ...]:
-    values = typed(table, key, list, where, default)
-    for item in values:
-        if not isinstance(item, str) or not pattern.fullmatch(item):
-            raise UserError(f"{where}.{key}: {shown(item, 60)} is not a valid {what}")
-    return tuple(values)
-
-
-def matching(value: Any, pattern: re.Pattern[str], where: str, what: str) -> str:
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise UserError(f"{where}: {shown(value, 60)} is not a valid {what}")
-    return value
+def str_list(table: Mapping[str, Any], key: str, where: str, form: Form, default: Any = ...) -> tuple[str, ...]:
+    return tuple(form.check(item, f"{where}.{key}") for item in typed(table, key, list, where, default))
 
 
 # Docker's image reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest].
@@ -83,8 +73,9 @@ def image_reference(value: Any, where: str) -> str:
     """A Docker image reference: `debian:trixie-slim`, `registry:5000/debian:trixie-slim`, `debian@sha256:…`."""
     match = IMAGE_PATTERN.fullmatch(value) if isinstance(value, str) else None
     if match is None or len(match.group("name")) > MAX_IMAGE_NAME:
-        raise UserError(f"{where}: {shown(value, 60)} is not a valid Docker image name"
-                        + (f" (a name is at most {MAX_IMAGE_NAME} characters)" if match else ""))
+        rule = f"a name is at most {MAX_IMAGE_NAME} characters" if match else \
+            "lowercase, like debian:trixie-slim, registry:5000/debian:trixie or debian@sha256:…"
+        raise UserError(f"{where}: {shown(value, 60)} is not a valid Docker image name ({rule})")
     return value
 
 
@@ -145,6 +136,9 @@ def cache_size(text: Any, where: str) -> str:
 
 
 MAX_CONFIG_SIZE = 1 << 20  # bytes: config.toml is ~15 KB
+# characters in one line: tomllib takes quadratic time over a dotted key's depth (a.a.a… = 1 one MiB long
+# parses for half an hour); lists may span lines, so no real config needs longer ones
+MAX_CONFIG_LINE = 1000
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -170,6 +164,10 @@ def read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         encoding = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
         raise UserError(f"{where}: not UTF-8 text{encoding}; save it as UTF-8") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_CONFIG_LINE:
+            raise UserError(f"{where}: line {number} has {len(line)} characters, more than the {MAX_CONFIG_LINE} a "
+                            "config line may have; break it across lines (a list may span several)")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

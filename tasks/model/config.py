@@ -1,27 +1,26 @@
 """Load config.toml, apply the command-line variables, validate everything into frozen Settings.
 
 Nothing here touches Docker, the network or the file system beyond reading the config file.
-Every value that may later reach a container (flags, package names, paths) is checked against a
-pattern here, so the rest of the code can pass values as argv or environment without quoting worries.
+Every value that may later reach a container (flags, package names, paths) is held to its written
+form (tasks/model/forms.py) here, so the rest of the code can pass values as argv or environment
+without quoting worries.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from tasks.errors import UserError, clip, shown
-from tasks.model import coherence, keys, urls
+from tasks.errors import UserError, shown
+from tasks.model import coherence, forms, keys, urls
 from tasks.model.checks import (
     auto_or_bool,
     bounded,
     cache_size,
     check_keys,
     image_reference,
-    matching,
     one_of,
     str_list,
     table_of,
@@ -32,20 +31,6 @@ from tasks.model.settings import Ccache, Distro, Flags, Pin, Settings, Sources, 
 from tasks.model.versions import Version
 from tasks.sources.signatures import POLICIES, Signer
 
-# Values that end up as arguments of configure, apt-get or dpkg: no blanks, no shell metacharacters.
-# Options (--with-x=y) or variable assignments (CFLAGS=-O3 -g; blanks allowed, they travel as one argv word).
-FLAG_PATTERN = re.compile(r"^--?[A-Za-z0-9][A-Za-z0-9_+=,./:@%-]*$|^[A-Z][A-Z0-9_]*=[A-Za-z0-9_+=,./:@% -]*$")
-PACKAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
-DISTRO_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
-DISPLAY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._(),+-]{0,80}$")
-# Debian policy 5.6.2: a name (any UTF-8 letters; no ',' '<' '>' or control characters) and an address.
-MAINTAINER_PATTERN = re.compile(r"^[^\W_][^,<>\x00-\x1f\x7f\"$`\\]{0,79} <[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>$")
-PREFIX_PATTERN = re.compile(r"^/[A-Za-z0-9._/-]*\{major_minor\}[A-Za-z0-9._/-]*$")
-NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+.-]*-$")
-# Debian policy 5.6.12: debian_revision is alphanumerics and + . ~ (1, 1+b1, 0~bpo12+1); kept short.
-REVISION_PATTERN = re.compile(r"^[0-9][A-Za-z0-9+.~]{0,30}$", re.ASCII)
-SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-TEST_MODULE_PATTERN = re.compile(r"^test_[a-z0-9_]{1,60}$", re.ASCII)
 # The test suite's smoke subset: what optimized builds run in validate, and FAST builds with smoke_tests = true.
 SMOKE_SUBSET = ("test_sys", "test_os", "test_json", "test_re", "test_math", "test_ssl", "test_sqlite3",
                 "test_ctypes", "test_decimal", "test_lzma", "test_threading", "test_venv")
@@ -60,21 +45,8 @@ LTO_MODES = ("parallel", "cpython")
 # The interpreter as PIE (tasks/build/toolchain.py): "auto" links it without PIE where that measured faster
 # (optimized builds only), "yes" always as PIE, "no" never. Libpython and extension modules stay PIC.
 PIE_MODES = ("auto", "yes", "no")
-# The compiler of a build (tasks/build/toolchain.py): "auto", "gcc", "clang" (the distro's llvm_version) or
-# "clang-N".
-TOOLCHAIN_PATTERN = re.compile(r"^(auto|gcc|clang|clang-[1-9][0-9])$", re.ASCII)
-TOOLCHAIN_FORMS = "toolchain (auto, gcc, clang or clang-N, e.g. clang-19)"
-LLVM_VERSION_PATTERN = re.compile(r"^[1-9][0-9]$", re.ASCII)
 # dpkg-deb compressors the packages may use (Debian's lintian rejects zstd members as a malformed .deb)
 COMPRESSIONS = ("xz", "gzip", "none")
-PROFILE_TASK_PATTERN = re.compile(r"^[A-Za-z0-9 ._=/,:+-]*$")
-IDENTITY_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
-ISSUER_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$")
-MAJOR_MINOR_PATTERN = re.compile(r"^3\.(0|[1-9][0-9]?)$")
-MICRO_PATTERN = re.compile(r"^(0|[1-9][0-9]{0,3})((a|b|rc)[1-9][0-9]{0,2})?$")
-# A Docker engine: unix:///path/docker.sock, tcp://host:2376, ssh://user@host (what DOCKER_HOST takes).
-DOCKER_HOST_PATTERN = re.compile(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-]+:[0-9]{1,5}|"
-                                 r"ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
 
 
 FAMILIES = ("debian", "ubuntu")
@@ -88,10 +60,9 @@ def _get(table: Mapping[str, Any], name: str, where: str | None = None) -> Any:
     return typed(table, spec.key, spec.kind, where or spec.table, spec.default)
 
 
-def _list(table: Mapping[str, Any], name: str, pattern: re.Pattern[str], what: str, where: str | None = None
-          ) -> tuple[str, ...]:
+def _list(table: Mapping[str, Any], name: str, form: forms.Form, where: str | None = None) -> tuple[str, ...]:
     spec = keys.key(name)
-    return str_list(table, spec.key, where or spec.table, pattern, what, spec.default)
+    return str_list(table, spec.key, where or spec.table, form, spec.default)
 
 
 def smoke_tests(value: Any, where: str) -> tuple[str, ...]:
@@ -101,8 +72,7 @@ def smoke_tests(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise UserError(f"{where}: expected true, false or a list of test modules such as [\"test_sys\"]")
     for item in value:
-        if not isinstance(item, str) or not TEST_MODULE_PATTERN.fullmatch(item):
-            raise UserError(f"{where}: {clip(str(item))!r} is not a test module name such as test_sys")
+        forms.TEST_MODULE.check(item, where)
     if len(set(value)) != len(value):
         raise UserError(f"{where}: a test module is named twice; name each once")
     return tuple(value)
@@ -113,9 +83,7 @@ def smoke_tests(value: Any, where: str) -> tuple[str, ...]:
 
 def _read_distro(name: str, table: Any) -> Distro:
     where = f"distros.{name}"
-    if not DISTRO_NAME_PATTERN.fullmatch(name):
-        raise UserError(f"{where}: distro names are 2 to 31 lowercase letters, digits and '-', starting with a "
-                        f"letter; got {shown(name, 40)}")
+    forms.DISTRO_NAME.check(name, where)
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
     check_keys(table, KEYS["distros.<name>"], where)
@@ -129,16 +97,14 @@ def _read_distro(name: str, table: Any) -> Distro:
     return Distro(
         name=name,
         base_image=image_reference(_get(table, "distros.<name>.base_image", where), f"{where}.base_image"),
-        display=matching(_get(table, "distros.<name>.display", where), DISPLAY_PATTERN,
-                          f"{where}.display", "display name"),
-        codename=matching(_get(table, "distros.<name>.codename", where), DISTRO_NAME_PATTERN,
-                           f"{where}.codename", "codename"),
+        display=forms.DISPLAY.check(_get(table, "distros.<name>.display", where), f"{where}.display"),
+        codename=forms.CODENAME.check(_get(table, "distros.<name>.codename", where), f"{where}.codename"),
         family=family,
         arch=arch,
-        add_build_deps=_list(table, "distros.<name>.add_build_deps", PACKAGE_PATTERN, "package name", where),
-        drop_build_deps=_list(table, "distros.<name>.drop_build_deps", PACKAGE_PATTERN, "package name", where),
-        add_configure=_list(table, "distros.<name>.add_configure", FLAG_PATTERN, "configure flag", where),
-        drop_configure=_list(table, "distros.<name>.drop_configure", FLAG_PATTERN, "configure flag", where),
+        add_build_deps=_list(table, "distros.<name>.add_build_deps", forms.PACKAGE, where),
+        drop_build_deps=_list(table, "distros.<name>.drop_build_deps", forms.PACKAGE, where),
+        add_configure=_list(table, "distros.<name>.add_configure", forms.FLAG, where),
+        drop_configure=_list(table, "distros.<name>.drop_configure", forms.FLAG, where),
         docker_host=_docker_host(table, where),
         fast=_get(table, "distros.<name>.fast", where),
         allow_expired_release=_get(table, "distros.<name>.allow_expired_release", where),
@@ -148,16 +114,14 @@ def _read_distro(name: str, table: Any) -> Distro:
 
 def _llvm_version(table: Mapping[str, Any], where: str) -> int | None:
     text = _get(table, "distros.<name>.llvm_version", where)
-    return None if text is None else int(matching(text, LLVM_VERSION_PATTERN, f"{where}.llvm_version",
-                                                  "LLVM major version (e.g. \"19\")"))
+    return None if text is None else int(forms.LLVM_VERSION.check(text, f"{where}.llvm_version"))
 
 
 def _docker_host(table: Mapping[str, Any], where: str) -> str | None:
     value = _get(table, "distros.<name>.docker_host", where)
     if not value:
         return None
-    return matching(value, DOCKER_HOST_PATTERN, f"{where}.docker_host",
-                     "Docker host (unix:///path/docker.sock, tcp://host:port or ssh://user@host)")
+    return forms.DOCKER_HOST.check(value, f"{where}.docker_host")
 
 
 def _read_ccache(table: Mapping[str, Any]) -> Ccache:
@@ -178,15 +142,14 @@ def _read_verification(table: Mapping[str, Any]) -> Verification:
     signers = {}
     for line, entry in table_of(table, "signers", "verification").items():
         where = f"verification.signers.{line!r}"
-        matching(line, MAJOR_MINOR_PATTERN, where, "release line (like \"3.14\")")
+        forms.MAJOR_MINOR.check(line, where)
         if not isinstance(entry, dict):
             raise UserError(f"{where}: expected {{ identity = \"…\", issuer = \"https://…\" }}")
         check_keys(entry, KEYS["verification.signers.<line>"], where)
         signers[line] = Signer(
-            identity=matching(_get(entry, "verification.signers.<line>.identity", where), IDENTITY_PATTERN,
-                              f"{where}.identity", "identity"),
-            issuer=matching(_get(entry, "verification.signers.<line>.issuer", where), ISSUER_PATTERN,
-                            f"{where}.issuer", "OIDC issuer URL"),
+            identity=forms.IDENTITY.check(_get(entry, "verification.signers.<line>.identity", where),
+                                          f"{where}.identity"),
+            issuer=forms.ISSUER.check(_get(entry, "verification.signers.<line>.issuer", where), f"{where}.issuer"),
         )
     return Verification(policy_name, tuple(bundle_dirs), MappingProxyType(signers))
 
@@ -199,8 +162,7 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
         if not isinstance(entry, dict):
             raise UserError(f"{where}: expected {{ sha256 = \"…\", size = N }}")
         check_keys(entry, KEYS["pins.<version>"], where)
-        sha = matching(_get(entry, "pins.<version>.sha256", where), SHA256_PATTERN, f"{where}.sha256",
-                        "sha256 (64 lowercase hex digits)")
+        sha = forms.SHA256.check(_get(entry, "pins.<version>.sha256", where), f"{where}.sha256")
         size = _get(entry, "pins.<version>.size", where)
         if size is not None:
             bounded(size, 1, MAX_TARBALL_SIZE, f"{where}.size", "bytes")
@@ -211,12 +173,17 @@ def _read_pins(table: Mapping[str, Any]) -> dict[str, Pin]:
 
 # Where add-on software may live (FHS): the prefix is a directory below one of these.
 PREFIX_ROOTS = ("/opt/", "/usr/local/")
+# The longest prefix: scripts start with #!<prefix>/bin/python3.14t, which Linux before 5.1 cut at 127 bytes.
+MAX_PREFIX = 100
 
 
 def _prefix(template: str) -> str:
     """package.prefix: an absolute, normalized path containing {major_minor}, below /opt or /usr/local."""
-    matching(template, PREFIX_PATTERN, "package.prefix", "prefix (an absolute path containing {major_minor})")
+    forms.PREFIX.check(template, "package.prefix")
     path = template.format(major_minor="3.14")
+    if len(path) > MAX_PREFIX:
+        raise UserError(f"package.prefix: {shown(template, 60)} is longer than {MAX_PREFIX} characters; the "
+                        "#! lines of pip3 and the other scripts must stay within the kernel's 127-byte limit")
     if posixpath.normpath(path) != path or "//" in path:
         raise UserError(f"package.prefix: {template!r} is not a normalized path (no '..', '.', '//' or trailing "
                         f"'/'); write it as {posixpath.normpath(path).replace('3.14', '{major_minor}')!r}")
@@ -283,24 +250,18 @@ def parse(data: Mapping[str, Any]) -> Settings:
         allow_unpinned=_get(build, "build.allow_unpinned"),
         smoke_tests=smoke_tests(build.get("smoke_tests", keys.key("build.smoke_tests").default), "build.smoke_tests"),
         prefix_template=_prefix(_get(package, "package.prefix")),
-        name_prefix=matching(_get(package, "package.name_prefix"), NAME_PREFIX_PATTERN,
-                              "package.name_prefix",
-                              "package name prefix (lowercase, ending in '-'; it must not be empty: "
-                              "bare pythonX.Y names collide with the distro's own packages)"),
-        revision=matching(_get(package, "package.revision"), REVISION_PATTERN,
-                           "package.revision", "Debian revision"),
-        maintainer=matching(_get(package, "package.maintainer"), MAINTAINER_PATTERN,
-                             "package.maintainer", "maintainer ('Name <address>')"),
+        name_prefix=forms.NAME_PREFIX.check(_get(package, "package.name_prefix"), "package.name_prefix"),
+        revision=forms.REVISION.check(_get(package, "package.revision"), "package.revision"),
+        maintainer=forms.MAINTAINER.check(_get(package, "package.maintainer"), "package.maintainer"),
         flags=Flags(
-            common=_list(flags, "flags.common", FLAG_PATTERN, "configure flag"),
-            optimized=_list(flags, "flags.optimized", FLAG_PATTERN, "configure flag"),
-            fast=_list(flags, "flags.fast", FLAG_PATTERN, "configure flag"),
-            free_threaded=_list(flags, "flags.free_threaded", FLAG_PATTERN, "configure flag"),
-            profile_task=matching(_get(flags, "flags.profile_task"), PROFILE_TASK_PATTERN,
-                                   "flags.profile_task", "PROFILE_TASK (python arguments, no shell syntax)"),
+            common=_list(flags, "flags.common", forms.FLAG),
+            optimized=_list(flags, "flags.optimized", forms.FLAG),
+            fast=_list(flags, "flags.fast", forms.FLAG),
+            free_threaded=_list(flags, "flags.free_threaded", forms.FLAG),
+            profile_task=forms.PROFILE_TASK.check(_get(flags, "flags.profile_task"), "flags.profile_task"),
             hardening=one_of(_get(flags, "flags.hardening"), HARDENING_MODES, "flags.hardening"),
             lto=one_of(_get(flags, "flags.lto"), LTO_MODES, "flags.lto"),
-            toolchain=matching(_get(flags, "flags.toolchain"), TOOLCHAIN_PATTERN, "flags.toolchain", TOOLCHAIN_FORMS),
+            toolchain=forms.TOOLCHAIN.check(_get(flags, "flags.toolchain"), "flags.toolchain"),
             bolt=auto_or_bool(_get(flags, "flags.bolt"), "flags.bolt"),
             tail_call=_get(flags, "flags.tail_call"),
             pie=one_of(_get(flags, "flags.pie"), PIE_MODES, "flags.pie"),
@@ -309,7 +270,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
                         tuple(urls.url(m, "sources.mirrors", urls.MIRROR_PATTERN, "mirror URL")
                               for m in _get(sources, "sources.mirrors"))),
         verification=_read_verification(table_of(data, "verification", "config")),
-        build_deps=_list(build_deps, "build_deps.packages", PACKAGE_PATTERN, "package name"),
+        build_deps=_list(build_deps, "build_deps.packages", forms.PACKAGE),
         pins=MappingProxyType(_read_pins(table_of(data, "pins", "config"))),
         all_distros=MappingProxyType(all_distros),
         ccache=_read_ccache(table_of(data, "ccache", "config")),

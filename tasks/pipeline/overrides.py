@@ -10,27 +10,21 @@ from types import MappingProxyType
 from typing import Any
 
 from tasks.errors import UserError, shown
+from tasks.model import forms
 from tasks.model.checks import (
     FALSE_WORDS,
     TRUE_WORDS,
     auto_or_bool,
     image_reference,
-    matching,
     one_of,
     parse_bool,
     read_toml,
     unique_list,
 )
 from tasks.model.config import (
-    DISPLAY_PATTERN,
     HARDENING_MODES,
     LTO_MODES,
-    MAJOR_MINOR_PATTERN,
-    MICRO_PATTERN,
     PIE_MODES,
-    PROFILE_TASK_PATTERN,
-    TOOLCHAIN_FORMS,
-    TOOLCHAIN_PATTERN,
     check_pins,
     known_distro,
     parse,
@@ -88,8 +82,8 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
         raise UserError("command line: PYTHON_VER_MAJ_MIN and PYTHON_VER_MIC go together "
                         "(e.g. PYTHON_VER_MAJ_MIN=3.14 PYTHON_VER_MIC=2), or use PYTHON_VERSION=3.14.2")
     if maj_min is not None and mic is not None:
-        matching(maj_min, MAJOR_MINOR_PATTERN, "PYTHON_VER_MAJ_MIN", "major.minor version (e.g. 3.14)")
-        matching(mic, MICRO_PATTERN, "PYTHON_VER_MIC", "micro version (one number, e.g. 7, or 0rc2)")
+        forms.MAJOR_MINOR.check(maj_min, "PYTHON_VER_MAJ_MIN")
+        forms.MICRO.check(mic, "PYTHON_VER_MIC")
         version_text = f"{maj_min}.{mic}"
     if version_text is not None:
         changes["versions"] = tuple(Version.parse(v, "PYTHON_VERSION")
@@ -116,7 +110,7 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
                             "give DISTRO=<one entry>")
     disp = variables.get("OS_DISTRO_DISP")
     if disp is not None:
-        matching(disp, DISPLAY_PATTERN, "OS_DISTRO_DISP", "display name")
+        forms.DISPLAY.check(disp, "OS_DISTRO_DISP")
         if len(distros) != 1:
             raise UserError("OS_DISTRO_DISP: names one distro; also give DISTRO=<name> or OS_DISTRO_BASE=<image>")
         distros = (replace(distros[0], display=disp),)
@@ -147,14 +141,13 @@ def apply_overrides(settings: Settings, variables: Mapping[str, str]) -> Setting
     if "LTO" in variables:
         flag_changes["lto"] = one_of(variables["LTO"], LTO_MODES, "LTO")
     if "TOOLCHAIN" in variables:
-        flag_changes["toolchain"] = matching(variables["TOOLCHAIN"], TOOLCHAIN_PATTERN, "TOOLCHAIN", TOOLCHAIN_FORMS)
+        flag_changes["toolchain"] = forms.TOOLCHAIN.check(variables["TOOLCHAIN"], "TOOLCHAIN")
     if "BOLT" in variables:
         flag_changes["bolt"] = auto_or_bool(variables["BOLT"], "BOLT")
     if "PIE" in variables:
         flag_changes["pie"] = one_of(variables["PIE"], PIE_MODES, "PIE")
     if "PROFILE_TASK" in variables:
-        flag_changes["profile_task"] = matching(variables["PROFILE_TASK"], PROFILE_TASK_PATTERN, "PROFILE_TASK",
-                                                 "PROFILE_TASK (python arguments, no shell syntax)")
+        flag_changes["profile_task"] = forms.PROFILE_TASK.check(variables["PROFILE_TASK"], "PROFILE_TASK")
     if flag_changes:
         changes["flags"] = replace(settings.flags, **flag_changes)
     result = replace(settings, **changes)

@@ -107,6 +107,11 @@ DTRACE = '"--with-dtrace",'
     ('drop_build_deps = ["libmpdec-dev"]', 'drop_build_deps = ["libmpdec-devel"]',
      ["distros.bookworm.drop_build_deps", "'libmpdec-devel' is not in build_deps.packages"]),
     ("[distros.trixie]", "[distros.x]\n[distros.trixie]", ["distros.x", "2 to 31"]),
+    # every refused form says what it accepts; lengths that break later steps are refused up front
+    ('display = "Debian Trixie"', 'display = "Debian \U0001F40D"', ["distros.trixie.display", "(ASCII letters"]),
+    ('<python-builder@localhost>"', '<python-builder@localhost>, Doe <d@e.f>"', ["package.maintainer", "without ,"]),
+    ('name_prefix = "opt-"', 'name_prefix = "' + "o" * 40 + '-"', ["package.name_prefix", "at most 32 characters"]),
+    ('prefix = "/opt/python/', 'prefix = "/opt/' + "p" * 90 + '/', ["package.prefix", "longer than 100", "127-byte"]),
 ])
 def test_bad_config_value(project, old, new, words):
     config = project / "config.toml"

@@ -321,9 +321,9 @@ def test_smoke_tests_by_name(config_data, root):
     optimized = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7", "FAST_BUILD": "false"})
     assert Build(Version.parse("3.14.7"), optimized.distros[0], optimized,
                  Layout.for_root(root)).smoke_modules == config.SMOKE_SUBSET
-    for bad, words in ((["test_sys", "test_sys"], "named twice"), (["test_sys; rm -rf /"], "not a test module"),
+    for bad, words in ((["test_sys", "test_sys"], "named twice"), (["test_sys; rm -rf /"], "not a valid test module"),
                        ([], "expected true, false or a list"), ("test_sys", "expected true, false or a list"),
-                       ([1], "not a test module")):
+                       ([1], "not a valid test module")):
         data["build"]["smoke_tests"] = bad
         with pytest.raises(config.UserError, match=words):
             config.parse(data)

@@ -1,0 +1,65 @@
+"""The written forms config values and command-line variables take: each a pattern and the words that
+tell a user what the form is, declared once, so a refusal always says what would have been accepted.
+
+Every value that may later reach a container (flags, package names, paths) is held to one of these, so
+the rest of the code can pass values as argv or environment without quoting worries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tasks.errors import UserError, shown
+
+
+@dataclass(frozen=True)
+class Form:
+    pattern: re.Pattern[str]
+    what: str  # a noun, then the rule in parentheses: "codename (lowercase letters, ...; e.g. trixie)"
+
+    def check(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not self.pattern.fullmatch(value):
+            raise UserError(f"{where}: {shown(value, 60)} is not a valid {self.what}")
+        return value
+
+
+def _form(pattern: str, what: str, flags: re.RegexFlag = re.ASCII) -> Form:
+    return Form(re.compile(pattern, flags), what)
+
+
+# configure options (--with-x=y) or variable assignments (CFLAGS=-O3 -g: blanks allowed, one argv word)
+FLAG = _form(r"^--?[A-Za-z0-9][A-Za-z0-9_+=,./:@%-]*$|^[A-Z][A-Z0-9_]*=[A-Za-z0-9_+=,./:@% -]*$",
+             "configure flag (--option[=value] or NAME=value, no quotes or shell syntax such as $ ; | `)")
+PACKAGE = _form(r"^[a-z0-9][a-z0-9+.-]{1,99}$",
+                "package name (Debian's: lowercase letters, digits and + . -, e.g. libzstd-dev; no version)")
+_NAME_RULE = "2 to 31 lowercase letters, digits and '-', starting with a letter, e.g. trixie"
+DISTRO_NAME = _form(r"^[a-z][a-z0-9-]{1,30}$", f"distro name ({_NAME_RULE})")
+CODENAME = _form(DISTRO_NAME.pattern.pattern, f"codename ({_NAME_RULE})")
+DISPLAY = _form(r"^[A-Za-z0-9][A-Za-z0-9 ._(),+-]{0,80}$",
+                "display name (ASCII letters, digits, blanks and . _ ( ) , + -, at most 81 characters)")
+# Debian policy 5.6.2: a name (any UTF-8 letters) and an address; no ',' (it separates Uploaders).
+MAINTAINER = _form(r"^[^\W_][^,<>\x00-\x1f\x7f\"$`\\]{0,79} <[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>$",
+                   "maintainer ('Name <address>': a name of up to 80 characters without , < > \" $ ` \\, then "
+                   "one address)", re.UNICODE)
+PREFIX = _form(r"^/[A-Za-z0-9._/-]*\{major_minor\}[A-Za-z0-9._/-]*$",
+               "prefix (an absolute path of ASCII letters, digits and . _ - / containing {major_minor} once)")
+NAME_PREFIX = _form(r"^[a-z0-9][a-z0-9+.-]{0,30}-$",
+                    "package name prefix (lowercase, at most 32 characters, ending in '-'; it must not be empty: "
+                    "bare pythonX.Y names collide with the distro's own packages)")
+# Debian policy 5.6.12: debian_revision is alphanumerics and + . ~ (1, 1+b1, 0~bpo12+1); kept short.
+REVISION = _form(r"^[0-9][A-Za-z0-9+.~]{0,30}$",
+                 "Debian revision (a digit, then letters, digits and + . ~, at most 31 characters, e.g. 1 or 1+b1)")
+SHA256 = _form(r"^[0-9a-f]{64}$", "sha256 (64 lowercase hex digits)")
+TEST_MODULE = _form(r"^test_[a-z0-9_]{1,60}$", "test module name (such as test_sys)")
+TOOLCHAIN = _form(r"^(auto|gcc|clang|clang-[1-9][0-9])$", "toolchain (auto, gcc, clang or clang-N, e.g. clang-19)")
+LLVM_VERSION = _form(r"^[1-9][0-9]$", "LLVM major version (e.g. \"19\")")
+PROFILE_TASK = _form(r"^[A-Za-z0-9 ._=/,:+-]*$", "PROFILE_TASK (python arguments, no shell syntax)")
+IDENTITY = _form(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$", "identity (an e-mail address)")
+ISSUER = _form(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$", "OIDC issuer URL (https://…)")
+MAJOR_MINOR = _form(r"^3\.(0|[1-9][0-9]?)$", "major.minor version (e.g. 3.14)")
+MICRO = _form(r"^(0|[1-9][0-9]{0,3})((a|b|rc)[1-9][0-9]{0,2})?$", "micro version (one number, e.g. 7, or 0rc2)")
+# A Docker engine: what DOCKER_HOST takes.
+DOCKER_HOST = _form(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-]+:[0-9]{1,5}|"
+                    r"ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$",
+                    "Docker host (unix:///path/docker.sock, tcp://host:port or ssh://user@host)")
