@@ -21,8 +21,10 @@ REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|http|https)://[A-Za-z0-9._~:/@%+=,
 TEMPLATE_FIELDS = ("version", "folder")
 
 
-def url(value: str, where: str, pattern: re.Pattern[str] = URL_PATTERN, what: str = "URL") -> str:
-    """A URL python-builder downloads from: the pattern's schemes, a valid port, no user name or password."""
+def url(value: str, where: str, pattern: re.Pattern[str] = URL_PATTERN, what: str = "URL",
+        secrets_in: str = "~/.netrc") -> str:
+    """A URL python-builder downloads from: the pattern's schemes, a valid port, no user name or password
+    (they belong in `secrets_in`, which the downloader reads)."""
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise UserError(f"{where}: {shown(value, 80)} is not a valid {what}")
     try:
@@ -34,7 +36,7 @@ def url(value: str, where: str, pattern: re.Pattern[str] = URL_PATTERN, what: st
     if credentials:
         masked = value.replace(parts.netloc, "…@" + parts.netloc.rpartition("@")[2], 1)
         raise UserError(f"{where}: {shown(masked, 80)} carries a user name or password, "
-                        "which the log and the manifest would show; put them in ~/.netrc instead")
+                        f"which the log and the manifest would show; put them in {secrets_in} instead")
     return value
 
 

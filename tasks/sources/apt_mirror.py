@@ -10,10 +10,12 @@ import re
 from pathlib import Path
 
 from tasks.errors import UserError
+from tasks.model import urls
 
 APT_DIR = Path("/etc/apt")
 # The Debian archive proper: a URI whose path ends in /debian (not debian-security, not a PPA).
 _DEBIAN_URI = re.compile(r"^https?://[^\s/]+(/[^\s]*)?/debian/?$")
+APT_SECRETS = "/etc/apt/auth.conf.d/ (apt reads them there)"
 
 
 def _one_line_uris(text: str) -> list[str]:
@@ -61,12 +63,14 @@ def debian_mirror(apt_dir: Path = APT_DIR) -> str:
     """The Debian archive mirror (no trailing slash). PB_DEBIAN_MIRROR overrides the apt configuration."""
     override = os.environ.get("PB_DEBIAN_MIRROR")
     if override:
+        urls.url(override, "PB_DEBIAN_MIRROR", what="http(s) URL ending in /debian")
         if not _DEBIAN_URI.fullmatch(override):
             raise UserError(f"PB_DEBIAN_MIRROR: {override!r} is not an http(s) URL ending in /debian")
         return override.rstrip("/")
     for uri in configured_uris(apt_dir):
-        if _DEBIAN_URI.fullmatch(uri):
-            return uri.rstrip("/")
+        if _DEBIAN_URI.fullmatch(uri):  # it reaches the build images and the manifests: held to a URL's form
+            return urls.url(uri, f"the Debian mirror in {apt_dir}/sources.list*", what="mirror URL",
+                            secrets_in=APT_SECRETS).rstrip("/")
     raise UserError(
         f"no Debian mirror found in {apt_dir}/sources.list*; set PB_DEBIAN_MIRROR=http://<mirror>/debian"
     )

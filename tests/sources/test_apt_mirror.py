@@ -26,3 +26,18 @@ def test_override_and_absence(tmp_path, monkeypatch):
     monkeypatch.delenv("PB_DEBIAN_MIRROR")
     with pytest.raises(UserError, match="no Debian mirror"):
         debian_mirror(tmp_path)
+
+
+@pytest.mark.parametrize("uri, words", [
+    ("https://me:s3cret@deb.invalid/debian", ["carries a user name or password", "/etc/apt/auth.conf.d/"]),
+    ("http://deb.invalid/$(id)/debian", ["is not a valid mirror URL"]),
+])
+def test_a_mirror_apt_would_take_but_the_images_and_manifests_must_not_show(tmp_path, monkeypatch, uri, words):
+    monkeypatch.delenv("PB_DEBIAN_MIRROR", raising=False)
+    (tmp_path / "sources.list").write_text(f"deb {uri} trixie main\n")
+    with pytest.raises(UserError) as error:
+        debian_mirror(tmp_path)
+    assert all(word in str(error.value) for word in words) and "s3cret" not in str(error.value)
+    monkeypatch.setenv("PB_DEBIAN_MIRROR", "https://me:s3cret@deb.invalid/debian")
+    with pytest.raises(UserError, match="PB_DEBIAN_MIRROR: 'https://…@deb.invalid/debian' carries") as error:
+        debian_mirror(tmp_path)
