@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
+import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode())
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def _write_into_place(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file beside `path` and rename it into place: readers see the old file or the new one, never a
+    part. The temporary file has a fresh name and is created exclusively (never a file or link someone left
+    there); the new file keeps the old one's mode (else the umask's); a failed write leaves nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        if path.exists():
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    _write_into_place(path, lambda handle: handle.write(data))
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -75,10 +94,9 @@ def move_atomic(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.replace(src, dest)
-    except OSError:
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
+    except OSError:  # another file system
+        with open(src, "rb") as source:
+            _write_into_place(dest, lambda handle: shutil.copyfileobj(source, handle))
         src.unlink()
 
 

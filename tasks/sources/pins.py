@@ -7,6 +7,7 @@ url, size and sha256 are written into config.toml's [pins] table (through a temp
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tomllib
@@ -39,9 +40,10 @@ def _pins_header(line: str) -> bool:
 def write_pin(config_path: Path, version: Version, line: str) -> None:
     """Replace the version's line in [pins], or add it at the end of the table; the result must parse as
     TOML again with the new pin in it, or config.toml is left as it was. A symlinked config.toml stays a
-    link: the file it points to gets the pin."""
+    link: the file it points to gets the pin, and a file with CRLF line ends keeps them."""
     config_path = config_path.resolve()
-    text = config_path.read_text(encoding="utf-8")
+    text = config_path.read_bytes().decode("utf-8")  # as it is: read_text would turn CRLF into LF
+    newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
     start = next((i for i, current in enumerate(lines) if _pins_header(current)), None)
     if start is None:
@@ -59,7 +61,7 @@ def write_pin(config_path: Path, version: Version, line: str) -> None:
         while insert > start + 1 and not lines[insert - 1].strip():
             insert -= 1
         lines.insert(insert, line)
-    new_text = "\n".join(lines) + "\n"
+    new_text = newline.join(lines) + newline
     try:
         written = tomllib.loads(new_text).get("pins", {}).get(str(version))
     except tomllib.TOMLDecodeError as error:
@@ -69,6 +71,9 @@ def write_pin(config_path: Path, version: Version, line: str) -> None:
     if not isinstance(written, dict) or str(written.get("sha256")) not in line:
         raise UserError(f"pin: could not add the pin to {config_path} safely ({why}); config.toml is unchanged: "
                         f"add this line to its [pins] table by hand: {line}")
+    if not os.access(config_path, os.W_OK) or not config_path.stat().st_mode & 0o222:  # root too: chmod a-w
+        raise UserError(f"pin: {config_path} is read-only; make it writable, or add this line to its [pins] table "
+                        f"by hand: {line}")
     write_text_atomic(config_path, new_text)
 
 

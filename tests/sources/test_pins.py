@@ -61,3 +61,20 @@ def test_a_symlinked_config_stays_a_link(tmp_path):
     write_pin(config, V, LINE)
     assert config.is_symlink() and tomllib.loads(real.read_text())["pins"]["3.14.7"]["size"] == 123
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == ["config.toml"]  # no temporary left
+
+
+def test_crlf_line_ends_stay(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'[build]\r\nversions = []\r\n\r\n[pins]\r\n')
+    write_pin(config, V, LINE)
+    raw = config.read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") == 5 and tomllib.loads(raw.decode())["pins"]["3.14.7"]
+
+
+def test_a_read_only_config_is_left_alone(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[pins]\n")
+    config.chmod(0o444)
+    with pytest.raises(UserError, match="config.toml is read-only; make it writable, or add this line"):
+        write_pin(config, V, LINE)
+    assert config.read_text() == "[pins]\n"
