@@ -15,11 +15,11 @@ from __future__ import annotations
 import atexit
 import os
 import signal
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.errors import UserError
 from tasks.pipeline import locking
 
 # doit's commands (doit 0.37); a first word that is none of them is a task name for `run`
@@ -48,11 +48,10 @@ class RunGuard:
     interrupted: bool = field(default=False, init=False)
 
     def enter(self) -> None:
+        """Raises UserError (a read-only checkout, a lock that is no file)."""
         if not writable(self.root):
-            print(f"python-builder: error: this checkout ({self.root}) is read-only; `doit {self.command}` writes "
-                  "its state there: copy the checkout somewhere writable (list and info work here)",
-                  file=sys.stderr)
-            raise SystemExit(2)
+            raise UserError(f"this checkout ({self.root}) is read-only; `doit {self.command}` writes its state "
+                            "there: copy the checkout somewhere writable (list and info work here)")
         _, died = locking.acquire(self.root / ".doit.lock", lambda text: print(text, end="", flush=True))
         for number in (signal.SIGINT, signal.SIGTERM):
             try:

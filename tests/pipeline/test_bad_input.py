@@ -122,6 +122,42 @@ def test_bad_config_value(project, old, new, words):
     assert_one_line_failure(result, *words)
 
 
+def _scribble_over_pages(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[200:4000] = b"\xff" * 3800  # past the header: the schema and the first pages
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("break_it, words", [
+    (lambda db: db.write_bytes(os.urandom(4096)), "is corrupt (not an SQLite database)"),
+    (_scribble_over_pages, "cannot be read (database disk image is malformed)"),
+    (lambda db: (db.unlink(), db.mkdir()), "is not a file"),
+    (lambda db: (db.unlink(), db.symlink_to("nowhere")), "is a symbolic link to nothing"),
+])
+def test_a_broken_state_database_is_one_line_with_the_fix(project, break_it, words):
+    """doit 0.37 meets these with a sqlite3 traceback (a power cut, a full disk, a slip of the hand)."""
+    assert doit(project, "list").returncode == 0
+    db = project / ".doit.db"
+    break_it(db)
+    for command in ("list", "build", "clean"):
+        line = assert_one_line_failure(doit(project, command), words, f"remove it (rm -r {db})")
+    assert line.endswith("every step then runs once more")
+    db.unlink() if db.is_symlink() or db.is_file() else db.rmdir()
+    assert doit(project, "list").returncode == 0
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda lock: lock.mkdir(), "cannot open the run lock (Is a directory)"),
+    (lambda lock: os.mkfifo(lock), "the run lock is not a plain file"),  # opening it must not hang
+    (lambda lock: lock.symlink_to("elsewhere"), "the run lock is a symbolic link"),
+])
+def test_a_run_lock_that_is_no_file_is_one_line_with_the_fix(project, make, words):
+    lock = project / ".doit.lock"
+    make(lock)
+    assert_one_line_failure(doit(project, "forget"), words, f"remove it (rm -r {lock})")
+    assert doit(project, "list").returncode == 0  # read-only commands take no lock
+
+
 def test_bad_config_keeps_credentials_out_of_the_line(project):
     config = project / "config.toml"
     config.write_text(config.read_text().replace('url_templates = ["https://', 'url_templates = ["https://me:s3cret@'))
