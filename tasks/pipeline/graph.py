@@ -13,7 +13,7 @@ Dataflow (one arrow per task family; targets are stamps under cache/, .debs unde
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType, ModuleType
@@ -205,6 +205,7 @@ def engine_arches(settings: Settings, layout: Layout) -> dict[str, str | None]:
 
 def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
     all_builds = builds(settings, layout, engine_arches(settings, layout))
+    _check_profile_from(all_builds)
     variants = ALL_VARIANTS if settings.free_threaded else (DEFAULT,)
     for basename in (*(v.step(s) for v in variants for s in ("configure", "compile")), "package", "validate"):
         yield _group(basename)
@@ -266,6 +267,14 @@ def remote_engines(settings: Settings, task_names: Iterable[str]) -> set[str]:
         if host:
             hosts.add(host)
     return hosts
+
+
+def _check_profile_from(all_builds: Sequence[Build]) -> None:
+    """PROFILE_FROM that fits no optimized build of this run is said at once, with the first one's reason,
+    not when a compile finds it after the downloads and images."""
+    optimized = [build for build in all_builds if build.settings.profile_from and not build.fast]
+    if optimized and not any(profiles.kept(b, v, strict=False) for b in optimized for v in b.variants):
+        profiles.kept(optimized[0], optimized[0].variants[0])  # raises UserError: why it does not fit
 
 
 def _profile_from(build: Build, variant: Variant) -> dict[str, str]:

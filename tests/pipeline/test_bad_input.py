@@ -158,6 +158,19 @@ def test_a_run_lock_that_is_no_file_is_one_line_with_the_fix(project, make, word
     assert doit(project, "list").returncode == 0  # read-only commands take no lock
 
 
+@pytest.mark.parametrize("manifest, words", [
+    ("garbage\n", "garbage.json is not a build manifest"),
+    ('{"package_version": "3.14.7-1+forky", "profiles": {}}', "is the manifest of 3.14.7-1+forky, not of 3.14.7-1+trixie"),
+])
+def test_a_profile_that_fits_no_build_is_said_before_any_work(project, manifest, words):
+    """Found only by the compile step before: after the download, the extraction and the image."""
+    (project / "garbage.json").write_text(manifest)
+    result = doit(project, "build", "PYTHON_VERSION=3.14.7", "DISTRO=trixie", "PROFILE_FROM=garbage.json")
+    assert result.returncode == 2
+    assert_one_line_failure(result, "PROFILE_FROM", words)
+    assert not (project / "cache").exists() and not (project / "dist").exists()
+
+
 def test_bad_config_keeps_credentials_out_of_the_line(project):
     config = project / "config.toml"
     config.write_text(config.read_text().replace('url_templates = ["https://', 'url_templates = ["https://me:s3cret@'))
