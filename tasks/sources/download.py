@@ -38,6 +38,7 @@ class Fetched:
     sha256: str
     size: int
     resumed_from: int
+    encoding: str = ""  # a Content-Encoding the server applied although asked for the bytes as stored
 
 
 class _Progress:
@@ -103,6 +104,19 @@ def _chunks(response: requests.Response):
 
 # what a broken connection or a misbehaving server raises while requesting or streaming: worth another attempt
 NETWORK_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+# ... except these, which another attempt would meet again
+PERMANENT = {
+    requests.exceptions.TooManyRedirects: "more than 30 redirects (a redirect loop)",
+    requests.exceptions.InvalidSchema: "redirected to a URL that is not http(s), which is never followed",
+    requests.exceptions.InvalidURL: "",
+}
+
+
+def _said(error: BaseException) -> str:
+    """One line for a network error: ours for the permanent ones, requests' own for the rest."""
+    plain = " ".join(str(error).split())[:200] or type(error).__name__
+    ours = next((text for kind, text in PERMANENT.items() if isinstance(error, kind)), "")
+    return f"{ours} ({plain})" if ours else plain
 
 
 class TooLarge(DownloadError):
@@ -175,7 +189,8 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
                     continue
                 progress.done(size)
                 sidecar.unlink(missing_ok=True)
-                return Fetched(digest.hexdigest(), size, resumed_from)
+                encoding = response.headers.get("Content-Encoding", "").strip().lower()
+                return Fetched(digest.hexdigest(), size, resumed_from, "" if encoding == "identity" else encoding)
         except TooLarge:
             part.unlink(missing_ok=True)
             sidecar.unlink(missing_ok=True)
@@ -185,8 +200,8 @@ def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) +
         except Stalled as error:
             last_error = str(error)
         except NETWORK_ERRORS as error:
-            last_error = " ".join(str(error).split())[:200] or type(error).__name__
-            if isinstance(error, requests.exceptions.InvalidURL):
+            last_error = _said(error)
+            if isinstance(error, tuple(PERMANENT)):
                 break
     raise DownloadError(f"{last_error} (after {made} attempt{'s' if made != 1 else ''})")
 

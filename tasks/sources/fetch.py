@@ -65,13 +65,15 @@ class _Mismatch(Exception):
     pass
 
 
-def _check(pin: Pin | None, digest: str, size: int) -> None:
+def _check(pin: Pin | None, digest: str, size: int, encoding: str = "") -> None:
+    """The bytes against the pin; `encoding`: a Content-Encoding the server applied, which would explain it."""
     if pin is None:
         return
+    why = f" (the server sent it with Content-Encoding: {encoding[:20]}, not as stored)" if encoding else ""
     if pin.size is not None and size != pin.size:
-        raise _Mismatch(f"size {size} bytes, pinned {pin.size}")
+        raise _Mismatch(f"size {size} bytes, pinned {pin.size}{why}")
     if digest != pin.sha256:
-        raise _Mismatch(f"sha256 {digest}, pinned {pin.sha256}")
+        raise _Mismatch(f"sha256 {digest}, pinned {pin.sha256}{why}")
 
 
 # The most a CPython source tarball may weigh when its pin gives no size (they are 20-30 MB): a source
@@ -136,6 +138,7 @@ def fetch(settings: Settings, version: Version, dest: Path,
     part = dest.with_name(dest.name + ".part")
     failures = []
     for candidate in candidates(settings, version, mirror):
+        encoding = ""  # how a server encoded what it sent
         try:
             if candidate.kind == "local" or candidate.location.startswith("file://"):
                 path = local_path(candidate.location)
@@ -169,7 +172,8 @@ def fetch(settings: Settings, version: Version, dest: Path,
                         fetched = download.fetch_url(candidate.location, part, settings.sources.timeout,
                                                      limit=size_limit(pin))
                         digest, size = fetched.sha256, fetched.size
-            _check(pin, digest, size)
+                encoding = fetched.encoding
+            _check(pin, digest, size, encoding)
         except download.LocalWriteError as error:
             _discard(part)
             raise UserError(f"cannot write {error.filename}: {error.strerror}; free space in (or fix the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import hashlib
 import http.server
 import os
@@ -435,3 +436,49 @@ def test_another_file_in_place_is_replaced(config_data, server, tmp_path):
     dest.write_bytes(b"not the release")
     assert sources.fetch(settings, VERSION, dest, mirror=no_mirror)["source"] == "url"
     assert dest.read_bytes() == PAYLOAD
+
+
+class OddHandler(QuietHandler):
+    """/loop/*: redirects to itself; /tofile/*: redirects to a file:// URL; /gzip/*: compresses the tarball on
+    the way although asked for it as stored."""
+    requests_seen: list[str] = []
+
+    def do_GET(self):
+        OddHandler.requests_seen.append(self.path)
+        if self.refused_bundle():
+            return
+        mode = self.path.split("/")[1]
+        if mode in ("loop", "tofile"):
+            self.send_response(302)
+            self.send_header("Location", self.path if mode == "loop" else "file:///etc/passwd")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = gzip.compress(PAYLOAD)
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize("mode, words", [
+    ("loop", "more than 30 redirects (a redirect loop)"),
+    ("tofile", "redirected to a URL that is not http(s), which is never followed"),
+    ("gzip", "(the server sent it with Content-Encoding: gzip, not as stored)"),
+])
+def test_an_odd_server_is_named_for_what_it_did_and_asked_once(config_data, tmp_path, mode, words):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OddHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    OddHandler.requests_seen = []
+    try:
+        settings = settings_with(config_data, [f"http://127.0.0.1:{httpd.server_address[1]}/{mode}/{{version}}"])
+        with pytest.raises(UserError) as error:
+            sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
+    finally:
+        httpd.shutdown()
+    assert words in str(error.value)
+    if mode != "gzip":  # another attempt would meet the same answer
+        assert "(after 1 attempt)" in str(error.value)
+        assert len([p for p in OddHandler.requests_seen if not p.endswith(".sigstore")]) <= 31
+    assert list(tmp_path.iterdir()) == []
