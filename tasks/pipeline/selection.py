@@ -4,16 +4,19 @@ doit only knows the tasks the graph yields, and the graph yields the matrix (con
 distros, or PYTHON_VERSION= and DISTRO=). A task name on the command line that names another pinned
 version (or another configured distro entry) widens the matrix by exactly that version and distro before
 the graph is made, so every doit command (run, info, clean, forget, ...) finds the task. A name with an
-unpinned or malformed version ends in one line that gives the fix.
+unpinned or malformed version ends in one line that gives the fix, and so does a word that names no task
+at all (`doit biuld`: "did you mean build?").
 
     argv  --requested()-->  [(step, name), ...]  --widen(settings)-->  Settings with those versions/distros
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from tasks.errors import UserError, clip
 from tasks.model.config import Settings
@@ -91,16 +94,37 @@ def widen(settings: Settings, names: Iterable[tuple[str, str]]) -> Settings:
     return replace(settings, versions=tuple(versions), distros=tuple(distros))
 
 
-# doit info's options that take the next word as their value (doit 0.37)
-_INFO_VALUE_OPTIONS = ("-f", "--file", "-d", "--dir", "--db-file", "--backend", "--check_file_uptodate")
+def _task_words(argv: Sequence[str], command: str) -> list[str]:
+    """The words doit takes as task names or targets, read by doit's own parser with the command's own options
+    (so `-n 1`'s 1 is no task); [] for other commands, or when doit will refuse the options itself."""
+    from doit import cmd_base, cmd_clean, cmd_forget, cmd_ignore, cmd_info, cmd_run
+    from doit.cmdparse import CmdOption, CmdParse, CmdParseError
+
+    kind = {"run": cmd_run.Run, "clean": cmd_clean.Clean, "forget": cmd_forget.Forget,
+            "ignore": cmd_ignore.Ignore, "info": cmd_info.Info}.get(command)
+    if kind is None:
+        return []
+    options = (*cmd_base.DoitCmdBase.base_options, *cmd_base.DodoTaskLoader.cmd_options, *kind.cmd_options)
+    words = list(argv[1:] if argv and argv[0] == command else argv)
+    try:
+        _, positional = CmdParse([CmdOption(option) for option in options]).parse(words)
+    except CmdParseError:
+        return []
+    return [word for word in positional if "=" not in word]
 
 
-def check_info(argv: Sequence[str], task_list: Iterable[dict]) -> None:
-    """`doit info NAME`: doit 0.37 answers a name that is no task with a KeyError traceback; say it in one line."""
-    names = {t["basename"] if t.get("name") is None else f"{t['basename']}:{t['name']}" for t in task_list}
-    for before, arg in zip(argv, argv[1:], strict=False):
-        if before in _INFO_VALUE_OPTIONS or arg.startswith("-") or "=" in arg:
-            continue
-        if arg not in names:
-            raise UserError(f"info: {clip(arg)!r} is not a task; `doit list --all` lists them "
-                            "(e.g. doit info validate:3.14.7-trixie)")
+def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) -> None:
+    """A word that names no task (`doit biuld`, `doit compil:3.14.7-trixie`, `doit info nosuch`) is one line
+    with the likely name: doit 0.37 says "Invalid parameter" (and `info` a KeyError traceback)."""
+    tasks = list(task_list)
+    names = {t["basename"] if t.get("name") is None else f"{t['basename']}:{t['name']}" for t in tasks}
+    names |= {t["basename"] for t in tasks}
+    targets = {str(target) for t in tasks for target in t.get("targets", ())}
+    for word in _task_words(argv, command):
+        if word in names or "*" in word or (command == "run" and str(Path(word).absolute()) in targets):
+            continue  # a task, a pattern doit expands, or a target (only `run` takes targets)
+        step, colon, rest = word.partition(":")  # a misspelt step keeps its version and distro
+        close = difflib.get_close_matches(step, sorted({t["basename"] for t in tasks}), n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}{colon}{rest}? " if close else ""
+        raise UserError(f"{command}: {clip(word, 120)!r} is not a task; {hint}`doit list --all` lists them "
+                        "(e.g. doit build:3.14.7, doit info validate:3.14.7-trixie)")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tasks.errors import UserError
+from tasks.pipeline import selection
 from tests.conftest import send_body
 
 PAYLOAD = os.urandom(2 * 1024 * 1024)
@@ -272,3 +274,28 @@ def test_full_disk_in_cache(served_project):
         assert list(downloads.iterdir()) == []
     finally:
         subprocess.run(["umount", str(downloads)], check=True)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["biuld"], "run: 'biuld' is not a task; did you mean build?"),
+    (["-n", "1", "compil:3.14.7-trixie"], "run: 'compil:3.14.7-trixie' is not a task; did you mean compile:3.14.7-trixie?"),
+    (["nosuch:3.14.7"], "run: 'nosuch:3.14.7' is not a task; `doit list --all` lists them"),
+    (["clean", "buidl"], "clean: 'buidl' is not a task; did you mean build?"),
+    (["forget", "-s", "packge:3.14.7-trixie"], "did you mean package:3.14.7-trixie?"),
+])
+def test_a_word_that_names_no_task_is_one_line_with_the_likely_name(project, args, words):
+    """doit 0.37 says `Invalid parameter: "biuld". Must be a command, task, or a target.` (exit 3)."""
+    result = doit(project, *args)
+    assert result.returncode == 2
+    assert_one_line_failure(result, words)
+    assert not (project / "cache").exists()
+
+
+def test_option_values_and_targets_are_no_task_names(project):
+    """doit's own parser reads the words: `-n 1`'s 1 and `-r json`'s json are option values."""
+    result = doit(project, "-n", "1", "-r", "json", "pin")
+    assert "pin: say which version" in result.stdout + result.stderr
+    tasks = [{"basename": "download", "name": "3.14.7", "targets": [str(project / "cache/x.tar.xz")]}]
+    selection.check_names([str(project / "cache/x.tar.xz")], "run", tasks)  # doit runs the task making it
+    with pytest.raises(UserError, match="forget: '.*x.tar.xz' is not a task"):  # forget takes no targets
+        selection.check_names(["forget", str(project / "cache/x.tar.xz")], "forget", tasks)
