@@ -19,6 +19,7 @@ MIRROR_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\{}]+$")
 # container sees no host directory or socket, so file: and redis+unix: could never be reached from it.
 REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|http|https)://[A-Za-z0-9._~:/@%+=,|-]+$")
 TEMPLATE_FIELDS = ("version", "folder")
+URL_RULE = "http://, https:// or file://, a valid port, no blanks, quotes or shell characters such as $ ; |"
 
 
 def url(value: str, where: str, pattern: re.Pattern[str] = URL_PATTERN, what: str = "URL",
@@ -26,13 +27,13 @@ def url(value: str, where: str, pattern: re.Pattern[str] = URL_PATTERN, what: st
     """A URL python-builder downloads from: the pattern's schemes, a valid port, no user name or password
     (they belong in `secrets_in`, which the downloader reads)."""
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise UserError(f"{where}: {shown(value, 80)} is not a valid {what}")
+        raise UserError(f"{where}: {shown(value, 80)} is not a valid {what} ({URL_RULE})")
     try:
         parts = urlsplit(value)
         credentials = parts.username is not None or parts.password is not None
         _ = parts.port  # parsing the port: a bad one raises ValueError
     except ValueError:
-        raise UserError(f"{where}: {shown(value, 80)} is not a valid {what}") from None
+        raise UserError(f"{where}: {shown(value, 80)} is not a valid {what} ({URL_RULE})") from None
     if credentials:
         masked = value.replace(parts.netloc, "…@" + parts.netloc.rpartition("@")[2], 1)
         raise UserError(f"{where}: {shown(masked, 80)} carries a user name or password, "
