@@ -164,3 +164,46 @@ def test_ctrl_c_removes_the_interrupted_steps_container_on_the_second_engine(far
     label = {"label": f"io.python-builder.project={Layout.for_root(fresh).project_id}"}
     assert engine.containers.list(all=True, filters=label) == []
     assert not (fresh / "cache" / "build" / key / "default.compiled.json").exists()
+
+
+@pytest.fixture(scope="module")
+def ssh_engine(tmp_path_factory):
+    """This machine's engine behind an SSH server on 127.0.0.1 (tests/e2e/ssh_server.py), reached with the
+    system's own `ssh` as a docker_host = "ssh://…" entry reaches a remote one."""
+    import os
+
+    from tests.e2e.ssh_server import SshServer
+
+    missing = [tool for tool in ("ssh", "ssh-keygen", "docker") if not shutil.which(tool)]
+    if missing:
+        reason = f"no {', '.join(missing)} (Debian's openssh-client, docker.io)"
+        if os.environ.get("PB_REQUIRE_E2E"):
+            pytest.fail(f"PB_REQUIRE_E2E is set but there is {reason}")
+        pytest.skip(reason)
+    server = SshServer(tmp_path_factory.mktemp("ssh"), dict(os.environ))
+    yield server
+    server.close()
+
+
+def test_an_entry_on_an_ssh_engine_builds_its_image_and_configures_there(project, first_build, ssh_engine):
+    """docker-py's ssh:// support needs paramiko: without it (before docker[ssh] in requirements.txt) every
+    ssh:// entry stopped at `Install paramiko package to enable ssh:// support`."""
+    import os
+
+    text = local_downloads(project)
+    trixie = text[text.index("[distros.trixie]"):text.index("[distros.forky]")]
+    text = text.replace("[distros.forky]", trixie.replace("[distros.trixie]", "[distros.trixie-ssh]").replace(
+        'arch = "amd64"', f'arch = "amd64"\ndocker_host = "{ssh_engine.url()}"') + "[distros.forky]", 1)
+    fresh = derived_project(project, "pb-e2e-ssh-", text)
+    try:
+        env = {**os.environ, "PATH": f"{ssh_engine.client_dir}:{os.environ['PATH']}"}
+        key = f"{VERSION}-trixie-ssh"
+        result = run_doit(fresh, f"configure:{key}", "DISTRO=trixie-ssh", *COMMON, env=env)
+        assert sorted(executed(result.stdout)) == sorted([f"download:{VERSION}", f"checksum:{VERSION}",
+                                                          f"extract:{VERSION}", "image:trixie-ssh", f"configure:{key}"])
+        stamp = json.loads((fresh / "cache" / "images" / "trixie-ssh.json").read_text())
+        assert stamp["engine_arch"] == "amd64" and stamp["tag"].startswith(f"python-builder-{Layout.for_root(fresh).project_id}/")
+        tree = fresh / "cache" / "build" / key / "default"
+        assert (tree / "Makefile").is_file() and (tree / "pyconfig.h").is_file()  # it came back through ssh
+    finally:
+        discard(fresh)
