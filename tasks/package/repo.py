@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tasks.engine import images, paths, runner
+from tasks.errors import UserError
 from tasks.files import write_text_atomic
 from tasks.model.config import Distro
 from tasks.model.plan import Layout
@@ -38,6 +39,9 @@ def release_text(dist: Path, distro: Distro, now: float) -> str:
 
 def make_repo(distro: Distro, layout: Layout, run=runner.run) -> dict:
     dist = layout.dist / distro.name
+    if not (dist.is_dir() and any(dist.glob("*.deb"))):
+        raise UserError(f"repo:{distro.name}: {dist} holds no packages yet; build them first "
+                        f"(doit build DISTRO={distro.name}), then index them")
     release = dist / "Release"
     release.unlink(missing_ok=True)
     tag = images.built_tag(layout, distro)

@@ -299,3 +299,9 @@ def test_option_values_and_targets_are_no_task_names(project):
     selection.check_names([str(project / "cache/x.tar.xz")], "run", tasks)  # doit runs the task making it
     with pytest.raises(UserError, match="forget: '.*x.tar.xz' is not a task"):  # forget takes no targets
         selection.check_names(["forget", str(project / "cache/x.tar.xz")], "forget", tasks)
+
+
+def test_an_apt_repository_of_nothing_says_to_build_first(project):
+    """Before: the step ran and ended in `dist/trixie is missing; run doit forget repo:trixie`."""
+    result = doit(project, "-s", "repo:trixie")
+    assert_one_line_failure(result, "repo:trixie:", "holds no packages yet", "doit build DISTRO=trixie")
