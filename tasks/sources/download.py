@@ -113,7 +113,16 @@ PERMANENT = {
 
 
 def _said(error: BaseException) -> str:
-    """One line for a network error: ours for the permanent ones, requests' own for the rest."""
+    """One line for a network error: what happened in plain words where it is known (requests wraps the cause
+    in two layers of pool jargon), else requests' own text."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None  # ConnectionError(MaxRetryError)
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return "cannot resolve the host name (no DNS answer: offline, or only reachable through a proxy?)"
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        cause = reason.__cause__ if isinstance(reason.__cause__, OSError) else None
+        return f"cannot connect ({cause.strerror if cause and cause.strerror else 'no connection'})"
+    if isinstance(error, requests.exceptions.Timeout):
+        return "no answer in time (timed out)"
     plain = " ".join(str(error).split())[:200] or type(error).__name__
     ours = next((text for kind, text in PERMANENT.items() if isinstance(error, kind)), "")
     return f"{ours} ({plain})" if ours else plain

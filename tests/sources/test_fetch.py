@@ -110,6 +110,21 @@ def test_unreachable_source_is_one_line(config_data, tmp_path):
     with pytest.raises(UserError) as error:
         sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
     assert "\n" not in str(error.value) and "127.0.0.1:9" in str(error.value)
+    # in plain words, not requests' "HTTPConnectionPool(...): Max retries exceeded ... NewConnectionError(..."
+    assert "127.0.0.1:9/3.13.15: cannot connect (Connection refused) (after 2 attempts)" in str(error.value)
+    assert "Max retries" not in str(error.value)
+
+
+def test_a_host_name_that_does_not_resolve_is_said_so(config_data, tmp_path, monkeypatch):
+    import socket
+
+    def no_answer(*args, **kwargs):  # no query leaves this machine
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_answer)
+    settings = settings_with(config_data, ["http://python-builder-test.invalid/{version}"])
+    with pytest.raises(UserError, match=r"cannot resolve the host name \(no DNS answer"):
+        sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
 
 
 def test_local_directory_with_debian_orig_name(config_data, tmp_path):
