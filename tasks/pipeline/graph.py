@@ -27,7 +27,7 @@ from tasks.files import read_json
 from tasks.model.config import Settings
 from tasks.model.plan import Build, Layout, builds
 from tasks.model.variant import ALL as ALL_VARIANTS
-from tasks.model.variant import DEFAULT, Variant
+from tasks.model.variant import DEFAULT
 from tasks.package import packaging, profiles, tidy
 from tasks.pipeline import actions as steps
 from tasks.sources import extract
@@ -136,7 +136,9 @@ def image_tasks(settings: Settings, layout: Layout, cleaning: Cleaning) -> Itera
         }
 
 
-def variant_tasks(build: Build) -> Iterator[dict]:
+def variant_tasks(build: Build, kept: Mapping[str, str] = MappingProxyType({})) -> Iterator[dict]:
+    """configure and compile of each interpreter; `kept`: the sha256 of the kept profile (PROFILE_FROM) that
+    fits each variant, by variant name: an input of its compile, so another one re-runs it."""
     layout = build.layout
     for variant in build.variants:
         configure, compile_ = variant.step("configure"), variant.step("compile")
@@ -161,7 +163,8 @@ def variant_tasks(build: Build) -> Iterator[dict]:
             # an optimized build's profile data is a target too: deleting it re-runs the compile
             "targets": [str(build.compiled_stamp(variant)),
                         *([str(build.profile_stamp(variant))] if build.profile_stamp(variant) else [])],
-            "uptodate": [config_changed({"profile_task": build.profile_task, **_profile_from(build, variant)})],
+            "uptodate": [config_changed({"profile_task": build.profile_task,
+                                          **({"profile_from": kept[variant.name]} if variant.name in kept else {})})],
         }
 
 
@@ -205,13 +208,13 @@ def engine_arches(settings: Settings, layout: Layout) -> dict[str, str | None]:
 
 def build_tasks(settings: Settings, layout: Layout) -> Iterator[dict]:
     all_builds = builds(settings, layout, engine_arches(settings, layout))
-    _check_profile_from(all_builds)
+    kept = _kept_profiles(all_builds)
     variants = ALL_VARIANTS if settings.free_threaded else (DEFAULT,)
     for basename in (*(v.step(s) for v in variants for s in ("configure", "compile")), "package", "validate"):
         yield _group(basename)
     yield _group("build")
     for build in all_builds:
-        yield from variant_tasks(build)
+        yield from variant_tasks(build, kept.get(build.key, {}))
         yield package_task(build)
         yield validate_task(build)
         yield {
@@ -269,18 +272,20 @@ def remote_engines(settings: Settings, task_names: Iterable[str]) -> set[str]:
     return hosts
 
 
-def _check_profile_from(all_builds: Sequence[Build]) -> None:
-    """PROFILE_FROM that fits no optimized build of this run is said at once, with the first one's reason,
-    not when a compile finds it after the downloads and images."""
+def _kept_profiles(all_builds: Sequence[Build]) -> dict[str, dict[str, str]]:
+    """The sha256 of the kept profile (PROFILE_FROM) fitting each pair's variants, {build key: {variant: sha}},
+    each archive hashed once. One that fits no optimized build of this run is said at once, with the first
+    one's reason, not when a compile finds it after the downloads and images."""
     optimized = [build for build in all_builds if build.settings.profile_from and not build.fast]
-    if optimized and not any(profiles.kept(b, v, strict=False) for b in optimized for v in b.variants):
+    found: dict[str, dict[str, str]] = {}
+    for build in optimized:
+        for variant in build.variants:
+            fitting = profiles.kept(build, variant, strict=False)
+            if fitting:
+                found.setdefault(build.key, {})[variant.name] = fitting.sha256
+    if optimized and not found:
         profiles.kept(optimized[0], optimized[0].variants[0])  # raises UserError: why it does not fit
-
-
-def _profile_from(build: Build, variant: Variant) -> dict[str, str]:
-    """A kept profile that fits this pair (PROFILE_FROM) is an input of its compile: another one re-runs it."""
-    kept = profiles.kept(build, variant, strict=False)
-    return {"profile_from": kept.sha256} if kept else {}
+    return found
 
 
 def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, str]) -> Iterator[dict]:
