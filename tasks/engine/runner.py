@@ -72,7 +72,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def remove_leftovers(engine, project_id: str) -> int:
     """Remove containers of this project left behind by a killed run (kill -9 skips our cleanup)."""
     removed = 0
-    for leftover in engine.containers.list(all=True, filters={"label": f"{docker_env.LABEL_PROJECT}={project_id}"}):
+    label = {"label": f"{docker_env.LABEL_PROJECT}={project_id}"}
+    # ignore_removed: a container that goes while the list is read (auto-removal) is no error
+    for leftover in engine.containers.list(all=True, ignore_removed=True, filters=label):
         with contextlib.suppress(Exception):
             leftover.remove(force=True)
             removed += 1

@@ -261,7 +261,7 @@ class BackgroundDoit:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline and self.poll() is None:
                 running = {c.labels.get("io.python-builder.step")
-                           for c in engine.containers.list(all=True, filters=label) if c.status == "running"}
+                           for c in engine.containers.list(all=True, ignore_removed=True, filters=label) if c.status == "running"}
                 if set(steps) <= running:
                     break
                 time.sleep(0.2)

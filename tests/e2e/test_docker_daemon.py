@@ -55,7 +55,7 @@ def test_daemon_stops_mid_build_then_the_next_run_completes(project, daemon_proj
     try:
         deadline = time.monotonic() + 1200
         while time.monotonic() < deadline:
-            running = engine.containers.list(filters={"label": f"io.python-builder.project={project_id}"})
+            running = engine.containers.list(ignore_removed=True, filters={"label": f"io.python-builder.project={project_id}"})
             if any(c.labels.get("io.python-builder.step") == f"compile:{KEY}" for c in running):
                 break
             assert process.poll() is None, process.finish(30)[-3000:]

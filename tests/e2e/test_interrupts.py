@@ -127,7 +127,7 @@ def targets(project: Path, step: str) -> list[Path]:
 
 
 def ours(engine, project: Path) -> list:
-    return engine.containers.list(all=True, filters={"label": f"{LABEL}={Layout.for_root(project).project_id}"})
+    return engine.containers.list(all=True, ignore_removed=True, filters={"label": f"{LABEL}={Layout.for_root(project).project_id}"})
 
 
 def wait_until_inside(engine, project: Path, step: str, process: BackgroundDoit, marker: Path) -> None:
