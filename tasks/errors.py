@@ -36,6 +36,11 @@ def clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
+def remove_and_rerun(path: object) -> str:
+    """The fix for a file of the tool's own bookkeeping that is broken: remove it, then run again."""
+    return f"remove it (rm -r {path}) and run doit again"
+
+
 def clean_errors(action):
     """Decorate a `doit clean` action: a removal that fails ends doit with one line and exit status 1 (doit
     itself would print a traceback and go on to exit 0)."""

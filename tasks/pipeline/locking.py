@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from tasks.errors import UserError
+from tasks.errors import UserError, remove_and_rerun
 
 
 def acquire(path: Path, say: Callable[[str], None]) -> tuple[IO[str], bool]:
@@ -41,7 +41,7 @@ def acquire(path: Path, say: Callable[[str], None]) -> tuple[IO[str], bool]:
 
 
 def _open_plain_file(path: Path) -> IO[str]:
-    fix = f"remove it (rm -r {path}) and run doit again"
+    fix = remove_and_rerun(path)
     if path.is_symlink():
         raise UserError(f"{path}: the run lock is a symbolic link; {fix}")
     try:  # never through a link; a FIFO must not block the open

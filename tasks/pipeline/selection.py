@@ -117,14 +117,14 @@ def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) ->
     """A word that names no task (`doit biuld`, `doit compil:3.14.7-trixie`, `doit info nosuch`) is one line
     with the likely name: doit 0.37 says "Invalid parameter" (and `info` a KeyError traceback)."""
     tasks = list(task_list)
-    names = {t["basename"] if t.get("name") is None else f"{t['basename']}:{t['name']}" for t in tasks}
-    names |= {t["basename"] for t in tasks}
+    basenames = sorted({t["basename"] for t in tasks})
+    names = {f"{t['basename']}:{t['name']}" for t in tasks if t.get("name") is not None} | set(basenames)
     targets = {str(target) for t in tasks for target in t.get("targets", ())}
     for word in _task_words(argv, command):
         if word in names or "*" in word or (command == "run" and str(Path(word).absolute()) in targets):
             continue  # a task, a pattern doit expands, or a target (only `run` takes targets)
         step, colon, rest = word.partition(":")  # a misspelt step keeps its version and distro
-        close = difflib.get_close_matches(step, sorted({t["basename"] for t in tasks}), n=1, cutoff=0.75)
+        close = difflib.get_close_matches(step, basenames, n=1, cutoff=0.75)
         hint = f"did you mean {close[0]}{colon}{rest}? " if close else ""
         raise UserError(f"{command}: {clip(word, 120)!r} is not a task; {hint}`doit list --all` lists them "
                         "(e.g. doit build:3.14.7, doit info validate:3.14.7-trixie)")

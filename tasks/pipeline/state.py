@@ -8,7 +8,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from tasks.errors import UserError
+from tasks.errors import UserError, remove_and_rerun
 from tasks.model.plan import Layout
 from tasks.pipeline import guard
 
@@ -23,8 +23,8 @@ def checked_dep_file(root: Path) -> str:
         Path(tempfile.gettempdir()) / f"python-builder-{Layout.for_root(root).project_id}.doit.db"
     problem = _problem(path)
     if problem:
-        raise UserError(f"{path}: doit's record of finished steps {problem}; remove it (rm -r {path}) and run "
-                        "doit again: every step then runs once more")
+        raise UserError(f"{path}: doit's record of finished steps {problem}; {remove_and_rerun(path)}: every "
+                        "step then runs once more")
     return str(path)
 
 
@@ -44,10 +44,8 @@ def _problem(path: Path) -> str | None:
             return "is corrupt (not an SQLite database)"
         with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as connection:
             verdict = connection.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error):  # a running doit command is writing it: busy, not broken
-            return None
-        return f"cannot be read ({' '.join(str(error).split())[:80]})"
     except (OSError, sqlite3.Error) as error:
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return None  # a running doit command is writing it: busy, not broken
         return f"cannot be read ({' '.join(str(error).split())[:80]})"
     return None if verdict == "ok" else f"is corrupt ({' '.join(str(verdict).split())[:80]})"
