@@ -24,7 +24,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from tasks.errors import UserError
+from tasks.errors import UserError, shown
 from tasks.files import read_head, write_bytes_atomic
 from tasks.model.plan import Build
 from tasks.model.variant import Variant
@@ -99,7 +99,7 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
     if origin.suffix == ".json":
         manifest = _manifest(origin)
         if manifest.get("package_version") != build.debian_version:
-            raise UserError(f"PROFILE_FROM: {origin.name} is the manifest of {manifest.get('package_version')}, "
+            raise UserError(f"PROFILE_FROM: {origin.name} is the manifest of {shown(manifest['package_version'])}, "
                             f"not of {build.debian_version}; name this build's manifest")
         entry = (manifest.get("profiles") or {}).get(variant.name)
         if not entry:
@@ -110,9 +110,10 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
             raise UserError(f"PROFILE_FROM: {origin.name}'s {variant} profile entry is not a file name beside it "
                             "with its sha256; name a manifest as a build wrote it")
         path, expected = origin.parent / entry["file"], entry["sha256"]
-        made_by = ((manifest.get("variants") or {}).get(variant.name) or {}).get("toolchain")
+        recorded = (manifest.get("variants") or {}).get(variant.name)
+        made_by = recorded.get("toolchain") if isinstance(recorded, dict) else None
         if made_by and made_by != build.toolchain.label:  # a profile fits only the compiler that trained it
-            raise UserError(f"PROFILE_FROM: {origin.name} holds a {made_by} profile and this build is "
+            raise UserError(f"PROFILE_FROM: {origin.name} holds a {shown(made_by)} profile and this build is "
                             f"{build.toolchain.label}; build with the same TOOLCHAIN and BOLT, or set "
                             "PROFILE_FROM= empty to train anew")
     else:
@@ -137,7 +138,8 @@ def _manifest(origin: Path) -> dict:
         data = json.loads(raw) if len(raw) <= MAX_MANIFEST else None
     except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         data = None
-    if not isinstance(data, dict) or not isinstance(data.get("profiles") or {}, dict):
+    if not (isinstance(data, dict) and isinstance(data.get("package_version"), str)
+            and all(isinstance(data.get(key) or {}, dict) for key in ("profiles", "variants"))):
         raise UserError(f"PROFILE_FROM: {origin.name} is not a build manifest (the .json a build writes beside "
                         "its .debs); name one")
     return data

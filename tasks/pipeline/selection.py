@@ -22,12 +22,15 @@ from tasks.errors import UserError, clip
 from tasks.model.config import Settings
 from tasks.model.variant import ALL as ALL_VARIANTS
 from tasks.model.versions import Version
+from tasks.pipeline.overrides import CLI_VARIABLES
 
 # steps named <step>:<version>-<distro> (and build:<version>), <step>:<version>, <step>:<distro>
 BUILD_STEPS = ("build", *(v.step(s) for v in ALL_VARIANTS for s in ("configure", "compile")), "package", "validate",
                "rebuild_check")
 SOURCE_STEPS = ("download", "checksum", "extract")
 DISTRO_STEPS = ("image", "repo")
+# variables that one command alone reads: given to another, they would be ignored silently
+ONE_COMMAND_VARIABLES = {"CLEAN_DOWNLOADS": "clean", "CLEAN_IMAGES": "clean", "NEW_VERSION": "pin"}
 TASK_NAME = re.compile(r"^([a-z_]+):(.*)$", re.ASCII)
 FORMS = {
     "build": "build:<X.Y.Z> or build:<X.Y.Z>-<distro>",
@@ -97,11 +100,11 @@ def widen(settings: Settings, names: Iterable[tuple[str, str]]) -> Settings:
 def _task_words(argv: Sequence[str], command: str) -> list[str]:
     """The words doit takes as task names or targets, read by doit's own parser with the command's own options
     (so `-n 1`'s 1 is no task); [] for other commands, or when doit will refuse the options itself."""
-    from doit import cmd_base, cmd_clean, cmd_forget, cmd_ignore, cmd_info, cmd_run
+    from doit import cmd_base, cmd_clean, cmd_forget, cmd_ignore, cmd_info, cmd_list, cmd_run
     from doit.cmdparse import CmdOption, CmdParse, CmdParseError
 
     kind = {"run": cmd_run.Run, "clean": cmd_clean.Clean, "forget": cmd_forget.Forget,
-            "ignore": cmd_ignore.Ignore, "info": cmd_info.Info}.get(command)
+            "ignore": cmd_ignore.Ignore, "info": cmd_info.Info, "list": cmd_list.List}.get(command)
     if kind is None:
         return []
     options = (*cmd_base.DoitCmdBase.base_options, *cmd_base.DodoTaskLoader.cmd_options, *kind.cmd_options)
@@ -123,8 +126,20 @@ def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) ->
     for word in _task_words(argv, command):
         if word in names or "*" in word or (command == "run" and str(Path(word).absolute()) in targets):
             continue  # a task, a pattern doit expands, or a target (only `run` takes targets)
+        if word.upper() in CLI_VARIABLES:
+            raise UserError(f"{command}: {word} is a variable, not a task: give it a value ({word.upper()}=…)")
         step, colon, rest = word.partition(":")  # a misspelt step keeps its version and distro
         close = difflib.get_close_matches(step, basenames, n=1, cutoff=0.75)
         hint = f"did you mean {close[0]}{colon}{rest}? " if close else ""
         raise UserError(f"{command}: {clip(word, 120)!r} is not a task; {hint}`doit list --all` lists them "
                         "(e.g. doit build:3.14.7, doit info validate:3.14.7-trixie)")
+
+
+def check_variables_fit(argv: Sequence[str], command: str, variables: Iterable[str]) -> None:
+    """CLEAN_DOWNLOADS=true on `doit build`, or NEW_VERSION= without the pin task, is refused, not ignored."""
+    for name in sorted(set(variables) & ONE_COMMAND_VARIABLES.keys()):
+        reader = ONE_COMMAND_VARIABLES[name]
+        if reader != (command if reader == "clean" else next(
+                (w for w in _task_words(argv, command) if w == reader), None)):
+            example = "doit pin NEW_VERSION=3.14.11" if reader == "pin" else f"doit clean {name}=true"
+            raise UserError(f"{name}: only `doit {reader}` reads it, so here it would do nothing; e.g. {example}")

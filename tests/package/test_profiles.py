@@ -96,6 +96,7 @@ def test_another_versions_manifest_is_refused(project, config_data, tmp_path):
 
 @pytest.mark.parametrize("text", [
     "[1, 2]", "not json", "[" * 100_000, '{"package_version": "3.14.7-1+trixie", "profiles": [1]}', " " * (1 << 21),
+    '{"x": 1}', '{"package_version": 7}', '{"package_version": "3.14.7-1+trixie", "variants": [1]}',
 ])
 def test_a_manifest_that_is_no_manifest_is_one_line(project, config_data, tmp_path, text):
     first, second = kept_setup(project, config_data, tmp_path)
@@ -172,7 +173,7 @@ def test_a_profile_of_another_toolchain_is_refused(project, config_data, tmp_pat
     settings = overrides.apply_overrides(config.parse(config_data), {
         "PYTHON_VERSION": "3.14.7", "DISTRO": "trixie", "TOOLCHAIN": "clang", "PROFILE_FROM": str(first.manifest)})
     build = Build(settings.versions[0], settings.distros[0], settings, first.layout)
-    with pytest.raises(UserError, match="holds a gcc profile and this build is clang-19\\+tailcall; "):
+    with pytest.raises(UserError, match="holds a 'gcc' profile and this build is clang-19\\+tailcall; "):
         profiles.kept(build, build.variants[0])
     manifest["variants"]["default"]["toolchain"] = "clang-19+tailcall"
     first.manifest.write_text(json.dumps(manifest))

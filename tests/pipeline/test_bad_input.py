@@ -162,7 +162,7 @@ def test_a_run_lock_that_is_no_file_is_one_line_with_the_fix(project, make, word
 
 @pytest.mark.parametrize("manifest, words", [
     ("garbage\n", "garbage.json is not a build manifest"),
-    ('{"package_version": "3.14.7-1+forky", "profiles": {}}', "is the manifest of 3.14.7-1+forky, not of 3.14.7-1+trixie"),
+    ('{"package_version": "3.14.7-1+forky", "profiles": {}}', "is the manifest of '3.14.7-1+forky', not of 3.14.7-1+trixie"),
 ])
 def test_a_profile_that_fits_no_build_is_said_before_any_work(project, manifest, words):
     """Found only by the compile step before: after the download, the extraction and the image."""

@@ -96,11 +96,33 @@ def test_an_unpinned_or_malformed_version_ends_in_one_line(project, args, words)
     (("PYTHON_VERSION=" + "9" * 5000,), "5000 characters"),
     (("PROFILE_FROM=" + "a" * 5000 + ".json",), "neither a build manifest"),  # too long for the file system
     (("CONFIG=" + "a" * 5000,), "config file"),
+    (("PROFILE_TASK=" + "-m test " * 80,), "at most 500 characters"),
+    (("FAST_BUILD",), "FAST_BUILD is a variable, not a task: give it a value (FAST_BUILD=…)"),
+    (("CLEAN_DOWNLOADS=true",), "only `doit clean` reads it"),
+    (("NEW_VERSION=3.14.11",), "only `doit pin` reads it"),
 ])
 def test_bad_variables_end_in_one_line(project, variables, words):
     line = one_error_line(doit(project, "list", *variables))
     assert words in line, line
     assert len(line) < 400, line
+
+
+@pytest.mark.parametrize("args, words", [
+    (("build:3.13.15-trixie", "CLEAN_IMAGES=true"), "only `doit clean` reads it"),
+    (("info", "pin", "CLEAN_DOWNLOADS=yes"), "only `doit clean` reads it"),
+    (("info", "build:3.13.15-trixie", "NEW_VERSION=3.14.11"), "only `doit pin` reads it"),
+    (("build", "fast_build"), "fast_build is a variable, not a task: give it a value (FAST_BUILD=…)"),
+])
+def test_a_variable_another_command_reads_is_refused_not_ignored(project, args, words):
+    line = one_error_line(doit(project, *args))
+    assert words in line, line
+
+
+def test_the_variables_a_command_reads_pass(project):
+    for args in (("clean", "--dry-run", "CLEAN_DOWNLOADS=true", "CLEAN_IMAGES=false"),
+                 ("info", "pin", "NEW_VERSION=3.14.11")):
+        result = doit(project, *args)
+        assert "python-builder: error" not in result.stdout, (args, result.stdout)
 
 
 @pytest.mark.parametrize("kind, words", [
