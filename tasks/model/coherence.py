@@ -19,6 +19,9 @@ OWNED = {
     "--with-tail-call-interp": "flags.tail_call", "--without-tail-call-interp": "flags.tail_call",
     "CC": "flags.toolchain", "CXX": "flags.toolchain",
 }
+# build dependencies python-builder's own steps run, whatever the configure flags: what for
+PIPELINE_PACKAGES = {"build-essential": "the compiler and make", "ccache": "the compile step",
+                     "dpkg-dev": "the package step", "debhelper": "the package step", "lintian": "validate"}
 
 
 def check(settings: Settings) -> Settings:
@@ -37,6 +40,13 @@ def check(settings: Settings) -> Settings:
         _drops(f"distros.{distro.name}.drop_build_deps", distro.drop_build_deps, set(settings.build_deps),
                "build_deps.packages")
         _drops(f"distros.{distro.name}.drop_configure", distro.drop_configure, flag_lists, "the [flags] lists")
+        kept = (set(settings.build_deps) | set(distro.add_build_deps)) - set(distro.drop_build_deps)
+        missing = [name for name in PIPELINE_PACKAGES if name not in kept]
+        if missing:
+            where = f"distros.{distro.name}.drop_build_deps" if missing[0] in distro.drop_build_deps else \
+                "build_deps.packages"
+            raise UserError(f"{where}: the build image of {distro.name} would lack {missing[0]}, which "
+                            f"{PIPELINE_PACKAGES[missing[0]]} runs; keep it in build_deps.packages")
     return settings
 
 

@@ -17,7 +17,7 @@ MIRROR_PATTERN = re.compile(r"^(https?|file)://[^\s'\"`$;|&<>\\{}]+$")
 # ccache's remote_storage: space-separated backends, each <scheme>://<address>[|attribute=value...]; it travels
 # in the build container's environment only, so a Redis password may stay in it. Network backends only: the
 # container sees no host directory or socket, so file: and redis+unix: could never be reached from it.
-REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|http|https)://[A-Za-z0-9._~:/@%+=,|-]+$")
+REMOTE_STORAGE_PATTERN = re.compile(r"^(redis|http|https)://[A-Za-z0-9._~:/@%+=,-]+(\|[a-z-]+=[A-Za-z0-9._~:/@%+,-]*)*$")
 TEMPLATE_FIELDS = ("version", "folder")
 URL_RULE = "http://, https:// or file://, a valid port, no blanks, quotes or shell characters such as $ ; |"
 
@@ -61,5 +61,6 @@ def remote_storage(text: str, where: str) -> str:
     for backend in backends:
         if not REMOTE_STORAGE_PATTERN.fullmatch(backend):
             raise UserError(f"{where}: {shown(backend, 80)} is not a valid ccache remote storage (redis://host:port "
-                            "or http://host:port/path: the build container reaches it over the network)")
+                            "or http://host:port/path, then any |attribute=value: the build container reaches it over "
+                            "the network)")
     return " ".join(backends)

@@ -82,6 +82,10 @@ BAD_CASES = [
     (lambda d: d["distros"]["trixie"].update(fast="yes"), ["distros.trixie.fast", "expected bool"]),
     (lambda d: d.update(ccache={"remote_storage": "redis://h:6379 $(id)"}), ["ccache.remote_storage"]),
     (lambda d: d.update(ccache={"remote_storage": "ftp://h"}), ["ccache.remote_storage"]),
+    (lambda d: d.update(ccache={"remote_storage": "redis://h:6379|evil"}), ["ccache.remote_storage", "|attribute="]),
+    (lambda d: d["build_deps"].update(packages=["libmpdec-dev"]), ["build_deps.packages", "would lack build-essential"]),
+    (lambda d: d["distros"]["trixie"].update(drop_build_deps=["lintian"]),
+     ["distros.trixie.drop_build_deps", "would lack lintian, which validate runs"]),
     (lambda d: d.update(ccache={"max_size": "lots"}), ["ccache.max_size"]),
     (lambda d: d.update(ccache={"remote": "redis://h"}), ["ccache", "unknown key 'remote'"]),
 ]
