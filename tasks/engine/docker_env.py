@@ -24,7 +24,7 @@ def client(docker_host: str | None = None):
                                          use_ssh_client=docker_host.startswith("ssh://"))
             engine.ping()  # DockerClient connects lazily: fail here, with the host named
             return engine
-        # DOCKER_HOST=ssh://… the same way (docker-py's own ssh wants paramiko, which is not installed)
+        # DOCKER_HOST=ssh://… the same way: through the system's ssh client, not paramiko's own ssh
         return docker.from_env(timeout=600, use_ssh_client=os.environ.get("DOCKER_HOST", "").startswith("ssh://"))
     except (docker.errors.DockerException, OSError) as error:
         where = docker_host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"

@@ -123,9 +123,26 @@ def _said(error: BaseException) -> str:
         return f"cannot connect ({cause.strerror if cause and cause.strerror else 'no connection'})"
     if isinstance(error, requests.exceptions.Timeout):
         return "no answer in time (timed out)"
+    inner = _innermost(error)
+    if isinstance(inner, http.client.IncompleteRead):
+        return "the connection broke off in the middle of the answer"
+    if isinstance(inner, http.client.HTTPException):  # BadStatusLine, LineTooLong, more than 100 headers
+        return f"the server's answer is not valid HTTP ({type(inner).__name__}: {str(inner)[:60]!r})"
+    if isinstance(inner, ConnectionResetError):
+        return "the server closed the connection (connection reset)"
     plain = " ".join(str(error).split())[:200] or type(error).__name__
     ours = next((text for kind, text in PERMANENT.items() if isinstance(error, kind)), "")
     return f"{ours} ({plain})" if ours else plain
+
+
+def _innermost(error: BaseException) -> BaseException:
+    """The error under requests' and urllib3's wrappers (ConnectionError(ProtocolError(msg, cause)))."""
+    for _ in range(4):
+        nested = next((arg for arg in getattr(error, "args", ()) if isinstance(arg, BaseException)), None)
+        if nested is None:
+            break
+        error = nested
+    return error
 
 
 class TooLarge(DownloadError):

@@ -477,23 +477,56 @@ class OddHandler(QuietHandler):
         self.wfile.write(body)
 
 
-@pytest.mark.parametrize("mode, words", [
-    ("loop", "more than 30 redirects (a redirect loop)"),
-    ("tofile", "redirected to a URL that is not http(s), which is never followed"),
-    ("gzip", "(the server sent it with Content-Encoding: gzip, not as stored)"),
-])
-def test_an_odd_server_is_named_for_what_it_did_and_asked_once(config_data, tmp_path, mode, words):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OddHandler)
+def fetch_failure(config_data, tmp_path, handler, mode):
+    """The UserError a fetch from a server of `handler` ends in, asked for /<mode>/<version>."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    OddHandler.requests_seen = []
     try:
         settings = settings_with(config_data, [f"http://127.0.0.1:{httpd.server_address[1]}/{mode}/{{version}}"])
         with pytest.raises(UserError) as error:
             sources.fetch(settings, VERSION, tmp_path / VERSION.tarball_name, mirror=no_mirror)
     finally:
         httpd.shutdown()
+    return error
+
+
+@pytest.mark.parametrize("mode, words", [
+    ("loop", "more than 30 redirects (a redirect loop)"),
+    ("tofile", "redirected to a URL that is not http(s), which is never followed"),
+    ("gzip", "(the server sent it with Content-Encoding: gzip, not as stored)"),
+])
+def test_an_odd_server_is_named_for_what_it_did_and_asked_once(config_data, tmp_path, mode, words):
+    OddHandler.requests_seen = []
+    error = fetch_failure(config_data, tmp_path, OddHandler, mode)
     assert words in str(error.value)
     if mode != "gzip":  # another attempt would meet the same answer
         assert "(after 1 attempt)" in str(error.value)
         assert len([p for p in OddHandler.requests_seen if not p.endswith(".sigstore")]) <= 31
+    assert list(tmp_path.iterdir()) == []
+
+
+class BrokenHandler(QuietHandler):
+    """/garbage/*: answers with something that is not HTTP; /badchunk/*: breaks off a chunked body."""
+
+    def do_GET(self):
+        if self.refused_bundle():
+            return
+        self.close_connection = True
+        if self.path.split("/")[1] == "garbage":
+            self.wfile.write(b"NOT HTTP AT ALL\r\n\r\n")
+            return
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.write(b"zz\r\nhello\r\n")
+
+
+@pytest.mark.parametrize("mode, words", [
+    ("garbage", "the server's answer is not valid HTTP (BadStatusLine: 'NOT HTTP AT ALL\\r\\n')"),
+    ("badchunk", "the connection broke off in the middle of the answer"),
+])
+def test_a_broken_answer_is_said_in_plain_words(config_data, tmp_path, mode, words):
+    error = fetch_failure(config_data, tmp_path, BrokenHandler, mode)
+    assert words in str(error.value), str(error.value)
+    assert "Connection aborted" not in str(error.value) and "IncompleteRead(" not in str(error.value)
     assert list(tmp_path.iterdir()) == []
