@@ -95,8 +95,8 @@ def local_path(location: str) -> Path:
     return Path(urllib.parse.unquote(parts.path))
 
 
-def _not_a_file(path: Path) -> str | None:
-    """Why a local candidate that is not a regular file cannot be used; None when it is simply absent."""
+def _not_a_file(path: Path) -> str:
+    """Why a local candidate that is not a regular file cannot be used (said once per directory when absent)."""
     try:
         if path.is_symlink() and not path.exists():
             return f"local {path}: a broken symbolic link"
@@ -104,12 +104,12 @@ def _not_a_file(path: Path) -> str | None:
             kind = "a directory" if path.is_dir() else "a FIFO, socket or device"
             return f"local {path}: not a regular file ({kind})"
         if not path.parent.is_dir():
-            return f"local directory {path.parent}: {'not a directory' if path.parent.exists() else 'missing'}"
+            return f"local directory {path.parent}: {'not a directory' if path.parent.exists() else 'does not exist'}"
         if not os.access(path.parent, os.R_OK | os.X_OK):
             return f"local directory {path.parent}: permission denied"
     except OSError as error:  # a directory we may not enter
         return f"local {path}: {error.strerror or error}"
-    return None
+    return f"local directory {path.parent}: no tarball of this release there"
 
 
 def _copy_local(path: Path, part: Path, limit: int) -> tuple[str, int]:
@@ -142,7 +142,7 @@ def fetch(settings: Settings, version: Version, dest: Path,
         try:
             if candidate.kind == "local" or candidate.location.startswith("file://"):
                 path = local_path(candidate.location)
-                if not path.is_file():  # an absent file in a local directory is not worth a line; the rest is
+                if not path.is_file():  # said in the final line only, if no other source has it either
                     problem = _not_a_file(path)
                     if problem and problem not in failures:
                         failures.append(problem)

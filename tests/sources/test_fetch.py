@@ -167,8 +167,16 @@ def test_a_local_directory_that_cannot_be_used_is_named(config_data, tmp_path, m
     with pytest.raises(UserError) as error:  # (root passes every permission check: the refusal is simulated)
         sources.fetch(settings, VERSION, tmp_path / "dl" / VERSION.tarball_name, mirror=no_mirror)
     for words in (f"local directory {tmp_path / 'a-file'}: not a directory",
-                  f"local directory {tmp_path / 'gone'}: missing", f"local directory {tmp_path / 'locked'}: permission denied"):
+                  f"local directory {tmp_path / 'gone'}: does not exist",
+                  f"local directory {tmp_path / 'locked'}: permission denied"):
         assert str(error.value).count(words) == 1
+
+
+def test_a_local_directory_without_the_tarball_is_named_once(config_data, tmp_path):
+    settings = settings_with(config_data, [], order=("local",), local_dirs=[str(tmp_path)])
+    with pytest.raises(UserError) as error:
+        sources.fetch(settings, VERSION, tmp_path / "dl" / VERSION.tarball_name, mirror=no_mirror)
+    assert str(error.value).count(f"local directory {tmp_path}: no tarball of this release there") == 1
 
 
 def test_debian_archive_candidate_uses_the_mirror(config_data):
