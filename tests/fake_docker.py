@@ -58,6 +58,12 @@ class FakeContainers:
             raise docker.errors.NotFound("gone")
         return FakeContainer(self.engine)
 
+    def create(self, image: str, *args: Any, **kwargs: Any) -> FakeContainer:
+        import docker
+        if image not in self.engine.images.present:
+            raise docker.errors.ImageNotFound(image)
+        raise NotImplementedError("the fake engine runs no container")
+
 
 class FakeEngine:
     """A Docker engine as docker-py shows it, as far as the code under test asks: ping, images, containers.

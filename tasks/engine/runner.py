@@ -288,8 +288,9 @@ def run(step: Step, engine=None) -> None:
             if status == 0:
                 fetch_mounts(container, step)
         except docker.errors.ImageNotFound:
-            raise UserError(f"{step.name}: image {step.image} is gone (removed from Docker since it was built); "
-                            "run `doit forget image` and doit again to rebuild it") from None
+            raise UserError(f"{step.name}: image {step.image} is not on this Docker engine (removed since it was "
+                            "built, or DOCKER_HOST names another engine now); run `doit forget image` and doit "
+                            "again to build it there") from None
         except (docker.errors.DockerException, requests.RequestException, urllib3.exceptions.HTTPError,
                 ConnectionError) as error:
             raise docker_env.docker_error(f"running {step.name}", error) from error
