@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks import faults
-from tasks.errors import UserError
+from tasks.errors import UserError, remove_and_rerun
 from tasks.files import Targets, read_head, write_bytes_atomic
 from tasks.model.config import Pin, Settings
 from tasks.model.versions import Version
@@ -132,6 +132,7 @@ def fetch(settings: Settings, version: Version, dest: Path,
     """
     pin = settings.pin(version)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _clear_the_way(dest)
     kept = _already_here(settings, version, dest, pin)
     if kept is not None:
         return kept
@@ -215,6 +216,18 @@ def _already_here(settings: Settings, version: Version, dest: Path, pin: Pin | N
     bundle = bundle_path(dest)
     found = str(bundle) if bundle.is_file() else fetch_bundle(settings, version, dest, Candidate("cache", str(dest)))
     return {"source": "cache", "location": str(dest), "sha256": digest, "size": size, "bundle": found}
+
+
+def _clear_the_way(dest: Path) -> None:
+    """The tarball's place and the download's own files beside it (partial file, its URL note, the bundle):
+    a symbolic link, FIFO or device there is removed, never written through nor read (a FIFO would block);
+    a directory is one line."""
+    part = dest.with_name(dest.name + ".part")
+    for path in (dest, part, part.with_name(part.name + ".url"), bundle_path(dest)):
+        if path.is_dir() and not path.is_symlink():
+            raise UserError(f"{path} is a directory where python-builder keeps a download; {remove_and_rerun(path)}")
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            path.unlink()
 
 
 def _discard(part: Path) -> None:

@@ -538,3 +538,33 @@ def test_a_broken_answer_is_said_in_plain_words(config_data, tmp_path, mode, wor
     assert words in str(error.value), str(error.value)
     assert "Connection aborted" not in str(error.value) and "IncompleteRead(" not in str(error.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("odd", ["part-link", "url-note-link", "bundle-link", "part-fifo", "url-note-fifo"])
+def test_odd_files_where_the_download_keeps_its_own_are_removed_never_written_through(config_data, server, tmp_path,
+                                                                                         odd):
+    settings = settings_with(config_data, [f"{server}/good/{{folder}}/x"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    dest.parent.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    what, kind = odd.rsplit("-", 1)
+    path = dest.with_name(dest.name + {"part": ".part", "url-note": ".part.url", "bundle": ".sigstore"}[what])
+    if kind == "link":
+        path.symlink_to(victim)
+    else:
+        os.mkfifo(path)  # read, it would block the download for ever
+    if what == "part":
+        dest.with_name(dest.name + ".part.url").write_text(f"{server}/good/3.13.15/x")  # as if to resume
+    sources.fetch(settings, VERSION, dest, mirror=no_mirror)
+    assert victim.read_bytes() == b"precious"
+    assert dest.read_bytes() == PAYLOAD and not dest.is_symlink()
+
+
+def test_a_directory_where_the_tarball_goes_is_one_line(config_data, server, tmp_path):
+    settings = settings_with(config_data, [f"{server}/good/{{folder}}/x"])
+    dest = tmp_path / "downloads" / VERSION.tarball_name
+    dest.mkdir(parents=True)
+    with pytest.raises(UserError, match=r"Python-3.13.15.tar.xz is a directory where python-builder keeps a download; "
+                                        r"remove it \(rm -r "):
+        sources.fetch(settings, VERSION, dest, mirror=no_mirror)
