@@ -9,7 +9,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -98,6 +98,14 @@ def move_atomic(src: Path, dest: Path) -> None:
         with open(src, "rb") as source:
             _write_into_place(dest, lambda handle: shutil.copyfileobj(source, handle))
         src.unlink()
+
+
+def open_log(path: Path) -> TextIO:
+    """A step's log, written afresh: whatever was in its place (a link, a FIFO) is removed first, so the log
+    is never written through a link nor blocks on a FIFO."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    return open(path, "x", encoding="utf-8", errors="replace")
 
 
 def remove_tree(path: Path) -> None:

@@ -77,3 +77,20 @@ def test_a_move_across_file_systems_copies_into_place(tmp_path, monkeypatch):
     monkeypatch.setattr(files.os, "replace", cross_device)
     move_atomic(src, dest)
     assert dest.read_bytes() == b"deb" and not src.exists() and [p.name for p in dest.parent.iterdir()] == ["a.deb"]
+
+
+@pytest.mark.parametrize("odd", ["link", "fifo", "file"])
+def test_a_log_is_written_afresh_never_through_what_was_in_its_place(tmp_path, odd):
+    log, victim = tmp_path / "logs" / "compile.log", tmp_path / "victim"
+    victim.write_text("precious")
+    log.parent.mkdir()
+    if odd == "link":
+        log.symlink_to(victim)
+    elif odd == "fifo":
+        os.mkfifo(log)
+    else:
+        log.write_text("the previous run's log")
+    with files.open_log(log) as handle:
+        handle.write("this run\n")
+    assert log.read_text() == "this run\n" and not log.is_symlink()
+    assert victim.read_text() == "precious"

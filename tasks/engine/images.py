@@ -14,7 +14,7 @@ from tasks import faults
 from tasks.build.flags import build_deps
 from tasks.engine import bootstrap, docker_env, emulation
 from tasks.errors import UserError
-from tasks.files import Targets, read_json
+from tasks.files import Targets, open_log, read_json
 from tasks.model.config import Distro, Settings
 from tasks.model.plan import Layout
 
@@ -127,8 +127,7 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
             args = dict(recipe_.buildargs, BASE_IMAGE=base)
             image_id = None
             log_path = layout.logs / f"image-{recipe_.distro.name}.log"
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(log_path, "w") as log:
+            with open_log(log_path) as log:
                 for line in engine.api.build(
                     fileobj=io.BytesIO(recipe_.context()), custom_context=True, tag=recipe_.tag, buildargs=args,
                     labels={docker_env.LABEL_PROJECT: recipe_.project_id, docker_env.LABEL_RECIPE: recipe_.digest},

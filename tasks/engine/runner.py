@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks import files
 from tasks.engine import docker_env, transfer
 from tasks.errors import UserError
 from tasks.pipeline import locking
@@ -279,7 +280,7 @@ def run(step: Step, engine=None) -> None:
             )
             send_mounts(container, step)
             container.start()
-            with open(step.log, "w", encoding="utf-8", errors="replace") as log:
+            with files.open_log(step.log) as log:
                 for chunk in container.logs(stream=True, follow=True):
                     text = chunk.decode("utf-8", errors="replace")
                     log.write(text)
