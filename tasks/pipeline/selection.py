@@ -138,8 +138,7 @@ def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) ->
 def check_variables_fit(argv: Sequence[str], command: str, variables: Iterable[str]) -> None:
     """CLEAN_DOWNLOADS=true on `doit build`, or NEW_VERSION= without the pin task, is refused, not ignored."""
     for name in sorted(set(variables) & ONE_COMMAND_VARIABLES.keys()):
-        reader = ONE_COMMAND_VARIABLES[name]
-        if reader != (command if reader == "clean" else next(
-                (w for w in _task_words(argv, command) if w == reader), None)):
+        reader = ONE_COMMAND_VARIABLES[name]  # a doit command (clean), or a task the command names (pin)
+        if not (command == reader or reader in _task_words(argv, command)):
             example = "doit pin NEW_VERSION=3.14.11" if reader == "pin" else f"doit clean {name}=true"
             raise UserError(f"{name}: only `doit {reader}` reads it, so here it would do nothing; e.g. {example}")
