@@ -81,6 +81,10 @@ def add_pin(settings: Settings, layout: Layout, config_path: Path, version_text:
     if not version_text:
         raise UserError("pin: say which version, e.g. `doit pin NEW_VERSION=3.14.11`")
     version = Version.parse(version_text, "NEW_VERSION")
+    pinned = settings.pin(version)
+    if pinned is not None:  # a release's bytes never change: a pin is never replaced behind the user's back
+        raise UserError(f"pin: {version} is already pinned (sha256 {pinned.sha256[:16]}…); `doit checksum:{version}` "
+                        "checks a download against it; to pin it anew, remove its line from [pins] first")
     signer = settings.signer(version)
     if signer is None:
         raise UserError(f"pin: no signer for {version.major_minor} in [verification.signers]; add one first")

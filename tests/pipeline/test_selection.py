@@ -118,6 +118,17 @@ def test_a_variable_another_command_reads_is_refused_not_ignored(project, args, 
     assert words in line, line
 
 
+def test_pinning_a_pinned_version_is_refused_before_any_download(project):
+    config_before = (project / "config.toml").read_bytes()
+    result = doit(project, "pin", "NEW_VERSION=3.13.15")
+    errors = [line for line in result.stdout.splitlines() if line.startswith("python-builder: error:")]
+    assert result.returncode != 0 and "Traceback" not in result.stdout and len(errors) == 1, result.stdout
+    line = errors[0]
+    assert "pin: 3.13.15 is already pinned (sha256 " in line and "remove its line from [pins] first" in line, line
+    assert (project / "config.toml").read_bytes() == config_before
+    assert not (project / "cache" / "pins").exists() or not any((project / "cache" / "pins").iterdir())
+
+
 def test_the_variables_a_command_reads_pass(project):
     for args in (("clean", "--dry-run", "CLEAN_DOWNLOADS=true", "CLEAN_IMAGES=false"),
                  ("info", "pin", "NEW_VERSION=3.14.11")):
