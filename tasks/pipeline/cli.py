@@ -40,6 +40,7 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
 def dep_file(root: Path) -> str:
     """doit's state database, checked (tasks/pipeline/state.py): doit opens it before it makes the tasks."""
     try:
+        selection.check_state_options(sys.argv[1:], guard.command_of(sys.argv[1:]))
         return state.checked_dep_file(root)
     except UserError as error:
         _stop(error)

@@ -22,6 +22,7 @@ from tasks.errors import UserError, clip
 from tasks.model.config import Settings
 from tasks.model.variant import ALL as ALL_VARIANTS
 from tasks.model.versions import Version
+from tasks.pipeline.guard import DOIT_COMMANDS
 from tasks.pipeline.overrides import CLI_VARIABLES
 
 # steps named <step>:<version>-<distro> (and build:<version>), <step>:<version>, <step>:<distro>
@@ -97,23 +98,46 @@ def widen(settings: Settings, names: Iterable[tuple[str, str]]) -> Settings:
     return replace(settings, versions=tuple(versions), distros=tuple(distros))
 
 
-def _task_words(argv: Sequence[str], command: str) -> list[str]:
-    """The words doit takes as task names or targets, read by doit's own parser with the command's own options
-    (so `-n 1`'s 1 is no task); [] for other commands, or when doit will refuse the options itself."""
+# doit's --backend and --db-file: how and where doit keeps its record of finished steps (see state.py)
+STATE_OPTIONS = ("backend", "dep_file")
+
+
+def _parsed(argv: Sequence[str], command: str) -> tuple[dict, list[str]] | None:
+    """doit's own reading of the arguments with the command's own options (so `-n 1`'s 1 is no task): the
+    options (STATE_OPTIONS None unless given) and the positional words; None for other commands, or when
+    doit will refuse the options itself."""
     from doit import cmd_base, cmd_clean, cmd_forget, cmd_ignore, cmd_info, cmd_list, cmd_run
     from doit.cmdparse import CmdOption, CmdParse, CmdParseError
 
     kind = {"run": cmd_run.Run, "clean": cmd_clean.Clean, "forget": cmd_forget.Forget,
             "ignore": cmd_ignore.Ignore, "info": cmd_info.Info, "list": cmd_list.List}.get(command)
     if kind is None:
-        return []
+        return None
     options = (*cmd_base.DoitCmdBase.base_options, *cmd_base.DodoTaskLoader.cmd_options, *kind.cmd_options)
     words = list(argv[1:] if argv and argv[0] == command else argv)
     try:
-        _, positional = CmdParse([CmdOption(option) for option in options]).parse(words)
+        params, positional = CmdParse([CmdOption({**option, "default": None} if option["name"] in STATE_OPTIONS
+                                                 else option) for option in options]).parse(words)
     except CmdParseError:
-        return []
-    return [word for word in positional if "=" not in word]
+        return None
+    return dict(params), list(positional)
+
+
+def _task_words(argv: Sequence[str], command: str) -> list[str]:
+    """The words doit takes as task names or targets; [] for other commands."""
+    parsed = _parsed(argv, command)
+    return [] if parsed is None else [word for word in parsed[1] if "=" not in word]
+
+
+def check_state_options(argv: Sequence[str], command: str) -> None:
+    """doit's record of finished steps is SQLite in the checkout's .doit.db, checked before doit opens it:
+    --backend json or dbm would read that file in another format (a traceback), --db-file skip the check."""
+    parsed = _parsed(argv, command)
+    params = parsed[0] if parsed else {}
+    if params.get("backend") not in (None, "sqlite3") or params.get("dep_file") is not None:
+        given = "--backend" if params.get("backend") not in (None, "sqlite3") else "--db-file"
+        raise UserError(f"{given}: python-builder keeps doit's record of finished steps in SQLite, in .doit.db "
+                        "(a scratch file in a read-only checkout); leave --backend and --db-file out")
 
 
 def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) -> None:
@@ -126,6 +150,9 @@ def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) ->
     for word in _task_words(argv, command):
         if word in names or "*" in word or (command == "run" and str(Path(word).absolute()) in targets):
             continue  # a task, a pattern doit expands, or a target (only `run` takes targets)
+        if word in DOIT_COMMANDS:
+            raise UserError(f"{command}: {word} is a doit command, which doit reads only as the first word: "
+                            f"doit {word} …")
         if word.upper() in CLI_VARIABLES:
             raise UserError(f"{command}: {word} is a variable, not a task: give it a value ({word.upper()}=…)")
         step, colon, rest = word.partition(":")  # a misspelt step keeps its version and distro

@@ -118,6 +118,17 @@ def test_a_variable_another_command_reads_is_refused_not_ignored(project, args, 
     assert words in line, line
 
 
+@pytest.mark.parametrize("args, words", [
+    (("--backend", "json", "build"), "--backend: python-builder keeps doit's record of finished steps in SQLite"),
+    (("info", "--back=dbm", "build"), "--backend: python-builder keeps"),  # doit takes a long option's prefix
+    (("list", "--db-file", "elsewhere.db"), "--db-file: python-builder keeps"),
+    (("--dir", "/tmp", "list"), "run: list is a doit command, which doit reads only as the first word: doit list"),
+])
+def test_doit_options_that_would_trip_doit_itself_are_one_line(project, args, words):
+    line = one_error_line(doit(project, *args))
+    assert words in line, line
+
+
 def test_pinning_a_pinned_version_is_refused_before_any_download(project):
     config_before = (project / "config.toml").read_bytes()
     result = doit(project, "pin", "NEW_VERSION=3.13.15")
