@@ -94,6 +94,20 @@ def test_a_differing_deb_names_its_members_and_runs_diffoscope(built, monkeypatc
     assert (rebuild.work_dir(built) / "python-builder" / "cache" / "build" / "3.14.7-trixie").is_dir()
 
 
+@pytest.mark.parametrize("manifest", [
+    {"source": "ab", "build_image": [1], "profiles": "x"},
+    {"source": {"sha256": "ab"}, "build_image": {"packages": "gcc"}, "profiles": {"default": "x"}},
+    [1, 2],
+])
+def test_a_manifest_of_another_shape_is_read_as_missing_tables_not_a_traceback(project, config_data, manifest):
+    build = finished_pair(project, config_data, "true", {})
+    build.manifest.write_text(json.dumps(manifest))  # e.g. handed to the user with the .debs
+    run, _ = stand_in(build)
+    assert rebuild.rebuild_check(build, {}, run=run) == {"identical": True, "debs": 4}
+    report = json.loads((rebuild.work_dir(build) / "report.json").read_text())
+    assert report["image_package_differences"] == ["gcc:amd64 - -> 14.2.0-19"]
+
+
 def test_nothing_built_names_the_command(built):
     built.deb_files()[0].unlink()
     with pytest.raises(UserError, match="build them first: doit build:3.14.7-trixie"):
