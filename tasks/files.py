@@ -7,9 +7,9 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -87,6 +87,15 @@ def read_json(path: Path) -> dict:
     except (OSError, ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def json_table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    """data[key][key]...: a table of a JSON file, {} where it is missing or not a table (a manifest handed to a
+    user with the .debs is input like any other)."""
+    for key in keys:
+        value = data.get(key)
+        data = value if isinstance(value, Mapping) else {}
+    return data
 
 
 def move_atomic(src: Path, dest: Path) -> None:

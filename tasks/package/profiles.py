@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from tasks.errors import UserError, shown
-from tasks.files import read_head, write_bytes_atomic
+from tasks.files import json_table, read_head, write_bytes_atomic
 from tasks.model.plan import Build
 from tasks.model.variant import Variant
 
@@ -110,8 +110,7 @@ def _kept(build: Build, variant: Variant, origin: Path) -> Kept:
             raise UserError(f"PROFILE_FROM: {origin.name}'s {variant} profile entry is not a file name beside it "
                             "with its sha256; name a manifest as a build wrote it")
         path, expected = origin.parent / entry["file"], entry["sha256"]
-        recorded = (manifest.get("variants") or {}).get(variant.name)
-        made_by = recorded.get("toolchain") if isinstance(recorded, dict) else None
+        made_by = json_table(manifest, "variants", variant.name).get("toolchain")
         if made_by and made_by != build.toolchain.label:  # a profile fits only the compiler that trained it
             raise UserError(f"PROFILE_FROM: {origin.name} holds a {shown(made_by)} profile and this build is "
                             f"{build.toolchain.label}; build with the same TOOLCHAIN and BOLT, or set "

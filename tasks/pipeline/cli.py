@@ -30,8 +30,9 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
         )
         task_list = list(graph.all_tasks(settings, root, cleaning, variables))
         task_list.append(graph.pin_task(settings, root, config_path, variables.get("NEW_VERSION")))
-        selection.check_names(argv, guard.command_of(argv), task_list)
-        selection.check_variables_fit(argv, guard.command_of(argv), variables)
+        command = guard.command_of(argv)
+        selection.check_names(argv, command, task_list)
+        selection.check_variables_fit(argv, command, variables)
     except UserError as error:
         _stop(error)
     yield from task_list

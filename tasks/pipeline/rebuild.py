@@ -29,7 +29,7 @@ from typing import Any
 
 from tasks.engine import docker_env, images, paths, runner
 from tasks.errors import UserError
-from tasks.files import read_json, remove_tree, write_json_atomic
+from tasks.files import json_table, read_json, remove_tree, write_json_atomic
 from tasks.model.plan import Build
 from tasks.package.compare import compare_debs
 from tasks.sources.fetch import bundle_path
@@ -65,26 +65,18 @@ def rebuild_command(scratch: Path, key: str, variables: Mapping[str, str]) -> li
 def rebuild_variables(build: Build, variables: Mapping[str, str]) -> dict[str, str]:
     """This run's variables for the rebuild; an optimized build with kept profiles is rebuilt from them."""
     chosen = dict(variables)
-    if not build.fast and "PROFILE_FROM" not in chosen and _table(read_json(build.manifest), "profiles"):
+    if not build.fast and "PROFILE_FROM" not in chosen and json_table(read_json(build.manifest), "profiles"):
         chosen["PROFILE_FROM"] = str(build.manifest.resolve())
     return chosen
 
 
 def profile_comparison(ours: Mapping, theirs: Mapping) -> dict[str, dict]:
     """Each variant's kept profile in both builds: the same bytes, or another training's."""
-    first, second = _table(ours, "profiles"), _table(theirs, "profiles")
-    sums = {name: (_table(first, name).get("sha256"), _table(second, name).get("sha256"))
+    first, second = json_table(ours, "profiles"), json_table(theirs, "profiles")
+    sums = {name: (json_table(first, name).get("sha256"), json_table(second, name).get("sha256"))
             for name in sorted(set(first) | set(second))}
     return {name: {"first": a, "rebuild": b, "identical": a == b} for name, (a, b) in sums.items()}
 
-
-def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
-    """data[key][key]...: a manifest's table, {} where it is missing or not a table (a manifest handed to a
-    user with the .debs is input like any other)."""
-    for key in keys:
-        value = data.get(key)
-        data = value if isinstance(value, Mapping) else {}
-    return data
 
 
 def package_differences(first: Mapping[str, str], second: Mapping[str, str]) -> list[str]:
@@ -131,10 +123,10 @@ def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run
     theirs = read_json(rebuilt / build.manifest.name)
     report: dict[str, Any] = {
         "pair": build.key, "fast": build.fast, "debs": entries, "identical": all(e["identical"] for e in entries),
-        "source_sha256": _table(ours, "source").get("sha256"), "profile_from": variables.get("PROFILE_FROM") or None,
-        "profiles": profile_comparison(ours, theirs),
+        "source_sha256": json_table(ours, "source").get("sha256"),
+        "profile_from": variables.get("PROFILE_FROM") or None, "profiles": profile_comparison(ours, theirs),
         "image_package_differences": package_differences(
-            _table(ours, "build_image", "packages"), _table(theirs, "build_image", "packages"))}
+            json_table(ours, "build_image", "packages"), json_table(theirs, "build_image", "packages"))}
     for entry in entries:
         print(f"  {entry['name']}: {'identical' if entry['identical'] else 'DIFFERENT'}  {entry['sha256']}",
               file=sys.stderr)

@@ -149,13 +149,18 @@ class TooLarge(DownloadError):
     """The server sent (or announced) more bytes than the file can have: the partial file is removed."""
 
 
+def url_note(part: Path) -> Path:
+    """The sidecar that remembers which URL a partial file came from."""
+    return part.with_name(part.name + ".url")
+
+
 def fetch_url(url: str, part: Path, timeout: int, attempts: int = len(BACKOFF) + 1,
               limit: int | None = None) -> Fetched:
     """Download `url` into `part` (resuming a partial file of the same URL); raises DownloadError.
 
     `limit`: the most bytes the file may have (its pinned size): a server that announces or sends more is
     stopped there, and the partial file removed (TooLarge)."""
-    sidecar = part.with_name(part.name + ".url")
+    sidecar = url_note(part)
     if not (sidecar.is_file() and sidecar.read_text() == url):
         part.unlink(missing_ok=True)
     sidecar.write_text(url)

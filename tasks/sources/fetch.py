@@ -223,7 +223,7 @@ def _clear_the_way(dest: Path) -> None:
     a symbolic link, FIFO or device there is removed, never written through nor read (a FIFO would block);
     a directory is one line."""
     part = dest.with_name(dest.name + ".part")
-    for path in (dest, part, part.with_name(part.name + ".url"), bundle_path(dest)):
+    for path in (dest, part, download.url_note(part), bundle_path(dest)):
         if path.is_dir() and not path.is_symlink():
             raise UserError(f"{path} is a directory where python-builder keeps a download; {remove_and_rerun(path)}")
         if path.is_symlink() or (path.exists() and not path.is_file()):
@@ -232,7 +232,7 @@ def _clear_the_way(dest: Path) -> None:
 
 def _discard(part: Path) -> None:
     part.unlink(missing_ok=True)
-    part.with_name(part.name + ".url").unlink(missing_ok=True)
+    download.url_note(part).unlink(missing_ok=True)
 
 
 def bundle_path(tarball: Path) -> Path:
