@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import sys
 import tarfile
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from tasks.files import Targets, open_log, read_json
 from tasks.model.config import Distro, Settings
 from tasks.model.plan import Layout
 
-RECIPE_FILES = ("Dockerfile", "install-build-deps.sh")
+RECIPE_FILES = ("Dockerfile", "check-release.sh", "install-build-deps.sh")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class ImageRecipe:
         h = hashlib.sha256()
         for name, data in self.files:
             h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-        h.update(json.dumps([self.distro.base_image, self.distro.arch, list(self.packages)]).encode())
+        h.update(json.dumps([self.distro.base_image, self.distro.arch, self.distro.codename,
+                             list(self.packages)]).encode())
         if self.distro.allow_expired_release:
             h.update(b"\0allow_expired_release")
         return h.hexdigest()
@@ -55,7 +59,27 @@ class ImageRecipe:
     @property
     def buildargs(self) -> dict[str, str]:
         return {"BASE_IMAGE": self.distro.base_image, "BUILD_DEPS": " ".join(self.packages),
-                "ALLOW_EXPIRED_RELEASE": "1" if self.distro.allow_expired_release else ""}
+                "ALLOW_EXPIRED_RELEASE": "1" if self.distro.allow_expired_release else "",
+                "CODENAME": self.distro.codename}
+
+
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def failure_cause(output: Iterable[str], error: str) -> str:
+    """Why an image build failed, in words: install-build-deps.sh's own line, else apt's first errors
+    (with where package names come from), else Docker's message, which only names the failed command."""
+    lines = [_COLOUR.sub("", line).strip() for chunk in output for line in chunk.splitlines()]
+    ours = [line.removeprefix("python-builder: ") for line in lines if line.startswith("python-builder: ")]
+    if ours:
+        return ours[-1]
+    apt = [line.removeprefix("E: ") for line in lines if line.startswith("E: ")]
+    if any(line.startswith("Unable to locate package") for line in apt):
+        return ("apt: " + "; ".join(apt[:2]) + ": check build_deps.packages and the entry's add_build_deps, "
+                "and that flags.toolchain's clang-N is in this release's archive")
+    if apt:
+        return "apt: " + "; ".join(apt[:2])
+    return " ".join(error.split())[:300]
 
 
 def recipe(settings: Settings, distro: Distro, layout: Layout) -> ImageRecipe:
@@ -125,7 +149,7 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
                       "(slow: see README, Build farm)", file=sys.stderr)
             base = base_image(engine, distro, layout)
             args = dict(recipe_.buildargs, BASE_IMAGE=base)
-            image_id = None
+            image_id, output = None, deque[str](maxlen=200)  # the last lines, for the cause
             log_path = layout.logs / f"image-{recipe_.distro.name}.log"
             with open_log(log_path) as log:
                 for line in engine.api.build(
@@ -136,10 +160,11 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
                     if "stream" in line:
                         sys.stdout.write(line["stream"])
                         log.write(line["stream"])
+                        output.append(line["stream"])
                     if "error" in line:
                         log.write(line["error"] + "\n")
                         raise UserError(f"image:{recipe_.distro.name}: building the image failed: "
-                                        f"{' '.join(line['error'].split())[:300]}; full log: {log_path}")
+                                        f"{failure_cause(output, line['error'])}; full log: {log_path}")
                     if "aux" in line and "ID" in line["aux"]:
                         image_id = line["aux"]["ID"]
         except (docker.errors.DockerException, requests.RequestException) as error:

@@ -26,3 +26,21 @@ def test_a_missing_debian_base_is_bootstrapped_instead(project):
     # the bootstrapped base is used: found again if an earlier run made it, else made now from the archive
     assert "from python-builder/bootstrap:debian-trixie-amd64" in result.stdout
     assert "python-builder/bootstrap:debian-trixie-amd64" in (project / "cache" / "images" / "trixie.json").read_text()
+
+
+def test_a_base_image_of_another_release_is_refused_before_anything_is_installed(project, docker_engine):
+    import docker
+    trixie_base = "python-builder/bootstrap:debian-trixie-amd64"
+    try:
+        docker_engine.images.get(trixie_base)
+    except docker.errors.ImageNotFound:  # run alone: the test above makes it
+        run_doit(project, "image:trixie", "DISTRO=trixie", "OS_DISTRO_BASE=debian:does-not-exist")
+    result = run_doit(project, "image:bookworm", "DISTRO=bookworm", f"OS_DISTRO_BASE={trixie_base}", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stdout
+    errors = [line for line in result.stdout.splitlines() if line.startswith("python-builder: error:")]
+    assert errors == [
+        "python-builder: error: image:bookworm: building the image failed: the base image is Debian GNU/Linux 13 "
+        "(trixie), whose codename is trixie, not bookworm: give the distro entry a bookworm base image, or correct "
+        f"its codename; full log: {project / 'cache' / 'logs' / 'image-bookworm.log'}"], result.stdout[-2000:]
+    assert "Unpacking" not in result.stdout  # refused before apt installed anything
+    assert not (project / "cache" / "images" / "bookworm.json").exists()

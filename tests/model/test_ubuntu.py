@@ -37,7 +37,8 @@ def test_ubuntu_image_recipe(config_data, root, name, base, codename):
     with tarfile.open(fileobj=io.BytesIO(recipe.context())) as context:
         names = context.getnames()
         dockerfile = context.extractfile("Dockerfile").read().decode()
-    assert names == ["Dockerfile", "install-build-deps.sh"]
+    assert names == ["Dockerfile", "check-release.sh", "install-build-deps.sh"]
+    assert recipe.buildargs["CODENAME"] == codename
     assert "FROM ${BASE_IMAGE}" in dockerfile and "/usr/lib/ccache" in dockerfile
     # the image tag and recipe digest are the entry's own: never shared with a Debian entry
     trixie = images.recipe(settings_for(config_data, "trixie"), settings_for(config_data, "trixie").distros[0],
