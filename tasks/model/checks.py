@@ -115,6 +115,9 @@ def one_of(value: str, modes: tuple[str, ...], where: str) -> str:
 def unique_list(text: str, where: str) -> list[str]:
     """A comma-separated list (spaces around items allowed, no other blanks) with no item given twice."""
     items = [item.strip(" ") for item in text.split(",")]
+    if len(items) > 1 and "" in items:
+        raise UserError(f"{where}: {shown(text, 60)} has an empty item (a comma too many); separate the items "
+                        "with single commas")
     once_each(items, where)
     return items
 

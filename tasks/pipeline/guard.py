@@ -22,9 +22,10 @@ from pathlib import Path
 from tasks.errors import UserError
 from tasks.pipeline import locking
 
-# doit's commands (doit 0.37); a first word that is none of them is a task name for `run`
-DOIT_COMMANDS = ("run", "list", "info", "clean", "forget", "ignore", "auto", "dumpdb", "help", "strace",
-                 "reset-dep", "tabcompletion")
+# doit's commands (doit 0.37: `auto` became the doit-auto1 plugin); a first word that is none of them is
+# a task name for `run`
+DOIT_COMMANDS = ("run", "list", "info", "clean", "forget", "ignore", "dumpdb", "help", "strace", "reset-dep",
+                 "tabcompletion")
 READ_ONLY_COMMANDS = ("list", "info", "help", "dumpdb", "tabcompletion")
 
 

@@ -106,11 +106,12 @@ def _parsed(argv: Sequence[str], command: str) -> tuple[dict, list[str]] | None:
     """doit's own reading of the arguments with the command's own options (so `-n 1`'s 1 is no task): the
     options (STATE_OPTIONS None unless given) and the positional words; None for other commands, or when
     doit will refuse the options itself."""
-    from doit import cmd_base, cmd_clean, cmd_forget, cmd_ignore, cmd_info, cmd_list, cmd_run
+    from doit import cmd_base, cmd_clean, cmd_forget, cmd_help, cmd_ignore, cmd_info, cmd_list, cmd_run
     from doit.cmdparse import CmdOption, CmdParse, CmdParseError
 
     kind = {"run": cmd_run.Run, "clean": cmd_clean.Clean, "forget": cmd_forget.Forget,
-            "ignore": cmd_ignore.Ignore, "info": cmd_info.Info, "list": cmd_list.List}.get(command)
+            "ignore": cmd_ignore.Ignore, "info": cmd_info.Info, "list": cmd_list.List,
+            "help": cmd_help.Help}.get(command)
     if kind is None:
         return None
     options = (*cmd_base.DoitCmdBase.base_options, *cmd_base.DodoTaskLoader.cmd_options, *kind.cmd_options)
@@ -141,8 +142,9 @@ def check_state_options(argv: Sequence[str], command: str) -> None:
 
 
 def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) -> None:
-    """A word that names no task (`doit biuld`, `doit compil:3.14.7-trixie`, `doit info nosuch`) is one line
-    with the likely name: doit 0.37 says "Invalid parameter" (and `info` a KeyError traceback)."""
+    """A word that names no task (`doit biuld`, `doit compil:3.14.7-trixie`, `doit info nosuch`, `doit help
+    nosuch`) is one line with the likely name: doit 0.37 says "Invalid parameter" (`info` a KeyError
+    traceback, `help` its general help)."""
     tasks = list(task_list)
     basenames = sorted({t["basename"] for t in tasks})
     names = {f"{t['basename']}:{t['name']}" for t in tasks if t.get("name") is not None} | set(basenames)
@@ -150,6 +152,12 @@ def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) ->
     for word in _task_words(argv, command):
         if word in names or "*" in word or (command == "run" and str(Path(word).absolute()) in targets):
             continue  # a task, a pattern doit expands, or a target (only `run` takes targets)
+        if command == "help" and (word in DOIT_COMMANDS or word == "task"):
+            continue  # `doit help list`, `doit help task`
+        if word == "auto" and command == "run":
+            raise UserError("auto: doit 0.37 has no `auto` command (it became the doit-auto1 plugin, which "
+                            "python-builder does not install); run `doit build` again after a change: steps whose "
+                            "inputs did not change are skipped")
         if word in DOIT_COMMANDS:
             raise UserError(f"{command}: {word} is a doit command, which doit reads only as the first word: "
                             f"doit {word} …")

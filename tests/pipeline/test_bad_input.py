@@ -58,6 +58,8 @@ def files_under(project: Path, *tops: str) -> list[str]:
     (["PYTHON_VERSION=3.13.18,\t3.14.10"], ["PYTHON_VERSION", "'\\t3.14.10'"]),
     (["PROFILE_FROM=.", "FAST_BUILD=true"], ["PROFILE_FROM", "FAST builds train no profile"]),
     (["FAST_BUILD=true", "FAST_BUILD=false"], ["command line: FAST_BUILD is given twice"]),
+    (["PYTHON_VERSION=,"], ["PYTHON_VERSION: ',' has an empty item (a comma too many)"]),
+    (["DISTRO=trixie,,bookworm"], ["DISTRO: 'trixie,,bookworm' has an empty item"]),
     (["OS_DISTRO_BASE=" + "a/" * 200 + "b"], ["OS_DISTRO_BASE", "(401 characters)", "at most 255 characters"]),
     (["CONFIG=loop.toml"], ["loop.toml: a symbolic link to nothing (or a loop of links)"]),
     (["CONFIG="], ["CONFIG: empty"]),
@@ -282,13 +284,26 @@ def test_full_disk_in_cache(served_project):
     (["nosuch:3.14.7"], "run: 'nosuch:3.14.7' is not a task; `doit list --all` lists them"),
     (["clean", "buidl"], "clean: 'buidl' is not a task; did you mean build?"),
     (["forget", "-s", "packge:3.14.7-trixie"], "did you mean package:3.14.7-trixie?"),
+    (["help", "biuld"], "help: 'biuld' is not a task; did you mean build?"),
+    (["auto", "build"], "auto: doit 0.37 has no `auto` command (it became the doit-auto1 plugin"),
 ])
 def test_a_word_that_names_no_task_is_one_line_with_the_likely_name(project, args, words):
-    """doit 0.37 says `Invalid parameter: "biuld". Must be a command, task, or a target.` (exit 3)."""
+    """doit 0.37 says `Invalid parameter: "biuld". Must be a command, task, or a target.` (exit 3); `doit help
+    biuld` printed its general help, with exit status 0."""
     result = doit(project, *args)
     assert result.returncode == 2
     assert_one_line_failure(result, words)
     assert not (project / "cache").exists()
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["help", "build:3.14.7"], "build:3.14.7  CPython 3.14.7 for every configured distro"),
+    (["help", "list"], "list tasks from dodo file"),
+    (["help", "task"], "Task Dictionary parameters"),
+])
+def test_help_on_a_task_a_command_or_tasks_still_works(project, args, shown):
+    result = doit(project, *args)
+    assert result.returncode == 0 and shown in result.stdout, result.stdout + result.stderr
 
 
 def test_option_values_and_targets_are_no_task_names(project):
