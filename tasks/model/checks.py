@@ -60,9 +60,10 @@ def str_list(table: Mapping[str, Any], key: str, where: str, form: Form, default
     return tuple(form.check(item, f"{where}.{key}") for item in typed(table, key, list, where, default))
 
 
-# Docker's image reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest].
+# Docker's image reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest], the
+# registry a host name, an IPv4 address or a bracketed IPv6 address.
 _IMAGE_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_IMAGE_DOMAIN = rf"(?:{_IMAGE_LABEL}(?:\.{_IMAGE_LABEL})*(?::[0-9]{{1,5}})?/)?"
+_IMAGE_DOMAIN = rf"(?:(?:{_IMAGE_LABEL}(?:\.{_IMAGE_LABEL})*|\[[0-9A-Fa-f:]+\])(?::[0-9]{{1,5}})?/)?"
 _IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 IMAGE_PATTERN = re.compile(rf"^(?P<name>{_IMAGE_DOMAIN}{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*)"
                            r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$", re.ASCII)

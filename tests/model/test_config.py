@@ -227,7 +227,7 @@ def test_os_distro_base_alone_never_gives_an_entry_another_base(config_data):
 @pytest.mark.parametrize("reference", [
     "registry:5000/debian:trixie-slim", "localhost:5000/library/debian", "ghcr.io/acme/debian-base:13.1_x",
     "debian@sha256:" + "a" * 64, "registry.example.org:443/debian:trixie@sha256:" + "0" * 64,
-    "my__repo/image-name:v1.2",
+    "my__repo/image-name:v1.2", "[::1]:5000/debian:trixie", "[fd00::5]/debian", "10.0.0.5:5000/debian",
 ])
 def test_os_distro_base_takes_dockers_reference_grammar(config_data, reference):
     assert load(config_data, {"OS_DISTRO_BASE": reference, "DISTRO": "trixie"}).distros[0].base_image == reference
@@ -235,7 +235,8 @@ def test_os_distro_base_takes_dockers_reference_grammar(config_data, reference):
 
 @pytest.mark.parametrize("reference", [
     "Debian:trixie", "debian:trixie slim", "debian::trixie", "-debian", "debian:", "debian@sha256:abc",
-    "debian:trixie;id", "debian/../x", "registry:port/debian",
+    "debian:trixie;id", "debian/../x", "registry:port/debian", "[::1/debian", "[g::1]:5000/debian",
+    "[::1]:5000",
 ])
 def test_bad_image_references(config_data, reference):
     with pytest.raises(UserError, match="OS_DISTRO_BASE"):
