@@ -40,11 +40,16 @@ def _pins_header(line: str) -> bool:
 def write_pin(config_path: Path, version: Version, line: str) -> None:
     """Replace the version's line in [pins], or add it at the end of the table; the result must parse as
     TOML again with the new pin in it, or config.toml is left as it was. A symlinked config.toml stays a
-    link: the file it points to gets the pin, and a file with CRLF line ends keeps them."""
+    link: the file it points to gets the pin, and a file with CRLF line ends or a byte order mark (which the
+    config reader allows) keeps them. Lines are split at line ends only: TOML strings may hold U+2028 and
+    other characters that str.splitlines would also split at."""
     config_path = config_path.resolve()
     text = config_path.read_bytes().decode("utf-8")  # as it is: read_text would turn CRLF into LF
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
     newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines()
+    lines = re.split(r"\r?\n", text.removeprefix(bom))
+    if lines[-1] == "":  # the last line's end
+        lines.pop()
     start = next((i for i, current in enumerate(lines) if _pins_header(current)), None)
     if start is None:
         lines += ["", "[pins]"]
@@ -61,9 +66,9 @@ def write_pin(config_path: Path, version: Version, line: str) -> None:
         while insert > start + 1 and not lines[insert - 1].strip():
             insert -= 1
         lines.insert(insert, line)
-    new_text = newline.join(lines) + newline
+    new_text = bom + newline.join(lines) + newline
     try:
-        written = tomllib.loads(new_text).get("pins", {}).get(str(version))
+        written = tomllib.loads(new_text.removeprefix(bom)).get("pins", {}).get(str(version))
     except tomllib.TOMLDecodeError as error:
         written, why = None, str(error)
     else:

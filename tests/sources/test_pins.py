@@ -71,6 +71,17 @@ def test_crlf_line_ends_stay(tmp_path):
     assert raw.count(b"\r\n") == raw.count(b"\n") == 5 and tomllib.loads(raw.decode())["pins"]["3.14.7"]
 
 
+def test_a_byte_order_mark_stays_and_a_line_separator_in_a_string_is_no_line_end(tmp_path):
+    """The config reader allows a BOM (Windows editors write one); U+2028 may stand in a TOML string."""
+    config = tmp_path / "config.toml"
+    before = '\ufeff[package]\nmaintainer = "A\u2028B <a@b.org>"\n\n[pins]\n'
+    config.write_bytes(before.encode())
+    write_pin(config, V, LINE)
+    text = config.read_bytes().decode()
+    assert text == before + LINE + "\n"
+    assert tomllib.loads(text[1:])["pins"]["3.14.7"]["size"] == 123
+
+
 def test_a_read_only_config_is_left_alone(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text("[pins]\n")
