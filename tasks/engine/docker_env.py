@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tasks.errors import UserError
+from tasks.errors import UserError, clip
 
 LABEL_PROJECT = "io.python-builder.project"
 LABEL_STEP = "io.python-builder.step"
@@ -26,8 +26,13 @@ def client(docker_host: str | None = None):
             return engine
         # DOCKER_HOST=ssh://… the same way: through the system's ssh client, not paramiko's own ssh
         return docker.from_env(timeout=600, use_ssh_client=os.environ.get("DOCKER_HOST", "").startswith("ssh://"))
-    except (docker.errors.DockerException, OSError) as error:
+    except (docker.errors.DockerException, OSError, ValueError) as error:
         where = docker_host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        if isinstance(error, ValueError) or str(error).startswith("Invalid bind address"):
+            # urllib's or docker-py's reading of the address: a port out of range, an unclosed [IPv6, no port
+            name = "a distro entry's docker_host" if docker_host else "DOCKER_HOST"
+            raise UserError(f"{name} {clip(where, 100)!r} is not a Docker daemon address ({short(error)}); give "
+                            "unix:///var/run/docker.sock, tcp://host:port or ssh://user@host") from error
         raise UserError(
             f"cannot reach the Docker daemon at {where} ({short(error)}); start it "
             "(`sudo systemctl start docker`, or `sudo dockerd &`), check that you may use it "

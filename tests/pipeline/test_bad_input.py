@@ -197,6 +197,19 @@ def test_no_docker_daemon(project):
     assert not (project / "cache" / "images" / "trixie.json").exists()
 
 
+@pytest.mark.parametrize("address, why", [
+    ("tcp://[::1:2375", "Invalid IPv6 URL"), ("tcp://127.0.0.1:99999", "Port out of range"),
+    ("garbage", "Invalid bind address format: port is required"),
+])
+def test_a_malformed_docker_host_is_named_as_such(project, address, why):
+    """urllib's ValueError was a traceback; docker-py's "Invalid bind address" was told to start the daemon."""
+    result = doit(project, "image:trixie", "PYTHON_VERSION=3.13.15", env={"DOCKER_HOST": address})
+    assert result.returncode == 1
+    assert_one_line_failure(result, f"DOCKER_HOST {address!r} is not a Docker daemon address ({why}",
+                            "give unix:///var/run/docker.sock, tcp://host:port or ssh://user@host")
+    assert not (project / "cache" / "images" / "trixie.json").exists()
+
+
 def test_doit_list_needs_no_daemon(project):
     result = doit(project, "list", "--all", env={"DOCKER_HOST": "unix:///nonexistent.sock"})
     assert result.returncode == 0 and "validate:3.13.18-trixie" in result.stdout
