@@ -60,7 +60,9 @@ IDENTITY = _form(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$", "identity (an e-mail add
 ISSUER = _form(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._/-]*)?$", "OIDC issuer URL (https://…)")
 MAJOR_MINOR = _form(r"^3\.(0|[1-9][0-9]?)$", "major.minor version (e.g. 3.14)")
 MICRO = _form(r"^(0|[1-9][0-9]{0,3})((a|b|rc)[1-9][0-9]{0,2})?$", "micro version (one number, e.g. 7, or 0rc2)")
+# A TCP port, 1 to 65535.
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
 # A Docker engine: what DOCKER_HOST takes.
-DOCKER_HOST = _form(r"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-]+:[0-9]{1,5}|"
-                    r"ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$",
+DOCKER_HOST = _form(rf"^(unix:///[A-Za-z0-9._/-]+|tcp://[A-Za-z0-9.-]+:{_PORT}|"
+                    rf"ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:{_PORT})?)$",
                     "Docker host (unix:///path/docker.sock, tcp://host:port or ssh://user@host)")
