@@ -270,7 +270,7 @@ def clean_download(version, layout: Layout) -> None:
     partial download and where it came from, the Sigstore bundle, the verification record)."""
     _clean_tops(layout)
     tarball = layout.tarball(version)
-    for path in (tarball, *(tarball.with_name(tarball.name + s) for s in (".part", ".part.url", ".sigstore")),
+    for path in (tarball, *sources.companions(tarball),
                  layout.verified_stamp(version), layout.extracted_stamp(version)):
         path.unlink(missing_ok=True)
     remove_tree(layout.source_dir(version))

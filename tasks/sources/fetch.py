@@ -136,7 +136,7 @@ def fetch(settings: Settings, version: Version, dest: Path,
     kept = _already_here(settings, version, dest, pin)
     if kept is not None:
         return kept
-    part = dest.with_name(dest.name + ".part")
+    part = part_path(dest)
     failures = []
     for candidate in candidates(settings, version, mirror):
         encoding = ""  # how a server encoded what it sent
@@ -145,7 +145,7 @@ def fetch(settings: Settings, version: Version, dest: Path,
                 path = local_path(candidate.location)
                 if not path.is_file():  # said in the final line only, if no other source has it either
                     problem = _not_a_file(path)
-                    if problem and problem not in failures:
+                    if problem not in failures:
                         failures.append(problem)
                     continue
                 try:
@@ -222,8 +222,7 @@ def _clear_the_way(dest: Path) -> None:
     """The tarball's place and the download's own files beside it (partial file, its URL note, the bundle):
     a symbolic link, FIFO or device there is removed, never written through nor read (a FIFO would block);
     a directory is one line."""
-    part = dest.with_name(dest.name + ".part")
-    for path in (dest, part, download.url_note(part), bundle_path(dest)):
+    for path in (dest, *companions(dest)):
         if path.is_dir() and not path.is_symlink():
             raise UserError(f"{path} is a directory where python-builder keeps a download; {remove_and_rerun(path)}")
         if path.is_symlink() or (path.exists() and not path.is_file()):
@@ -237,6 +236,17 @@ def _discard(part: Path) -> None:
 
 def bundle_path(tarball: Path) -> Path:
     return tarball.with_name(tarball.name + ".sigstore")
+
+
+def part_path(tarball: Path) -> Path:
+    """Where a download of `tarball` grows until it matches the pin."""
+    return tarball.with_name(tarball.name + ".part")
+
+
+def companions(tarball: Path) -> tuple[Path, ...]:
+    """The download's own files beside a tarball: the partial file, its URL note and the Sigstore bundle."""
+    part = part_path(tarball)
+    return part, download.url_note(part), bundle_path(tarball)
 
 
 def bundle_candidates(settings: Settings, version: Version, winner: Candidate) -> Iterator[str]:
