@@ -7,7 +7,7 @@ Dataflow (one arrow per task family; targets are stamps under cache/, .debs unde
                                                └-> configure_ft:<v>-<d> -> compile_ft:<v>-<d> ──┴┐
   package:<v>-<d> <──────────────────────────────────────────────────────────────────────────────┘
   package:<v>-<d> -> validate:<v>-<d> -> build:<v>-<d>      (pin, repo:<d>: on demand)
-  build:<v>-<d> -> rebuild_check:<v>-<d>                      (on demand: rebuild elsewhere, compare the bytes)
+  dist/<d>/ (built, or given) -> rebuild_check:<v>-<d>        (on demand: rebuild elsewhere, compare the bytes)
 """
 
 from __future__ import annotations
@@ -300,8 +300,8 @@ def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, st
         yield {
             "basename": "rebuild_check", "name": build.key,
             "doc": f"Rebuild CPython {build.version} for {build.distro.display} and compare the bytes",
+            # no task_dep on build: packages someone gave are checked as they are, never built over first
             "actions": [(steps.rebuild_check, [build, passed])],
-            "task_dep": [f"build:{build.key}"],
             "uptodate": [False],
             "verbosity": 2,
         }

@@ -1,6 +1,8 @@
 """`doit rebuild_check:<version>-<distro>`: rebuild a built pair from its recorded inputs and compare the bytes.
 
-  dist/<distro>/*.deb + the manifest          (a finished `doit build:<version>-<distro>`)
+  dist/<distro>/*.deb + the manifest          (a finished `doit build:<version>-<distro>`, or packages
+                                               someone gave: never built over first; FAST or optimized and
+                                               the packages made checked against this run's variables)
       -> cache/rebuild/<key>/python-builder/   a copy of this checkout's inputs at another path, with the
                                                verified tarball and an empty compiler cache; its own build
                                                image tag (Docker reuses the layers it has for the same recipe
@@ -30,7 +32,7 @@ from typing import Any
 from tasks.engine import docker_env, images, paths, runner
 from tasks.errors import UserError
 from tasks.files import json_table, read_json, remove_tree, write_json_atomic
-from tasks.model.plan import Build
+from tasks.model.plan import Build, Layout
 from tasks.package.compare import compare_debs
 from tasks.sources.fetch import bundle_path
 
@@ -85,9 +87,10 @@ def package_differences(first: Mapping[str, str], second: Mapping[str, str]) -> 
             for name in sorted(set(first) | set(second)) if first.get(name) != second.get(name)]
 
 
-def diffoscope(build: Build, rebuilt: Path, names: list[str], out: Path) -> None:
+def diffoscope(build: Build, scratch: Path, rebuilt: Path, names: list[str], out: Path) -> None:
+    """Debian's diffoscope, in the rebuild's build image (the checkout may have none: given packages)."""
     step = runner.Step(
-        name=f"diffoscope:{build.key}", image=images.built_tag(build.layout, build.distro),
+        name=f"diffoscope:{build.key}", image=images.built_tag(Layout.for_root(scratch), build.distro),
         log=build.layout.logs / f"diffoscope-{build.key}.log", project_id=build.layout.project_id,
         user="0:0", network="host", command=("bash", paths.script(paths.STEPS, "diffoscope.sh"), *names),
         environment={"PB_OWNER": docker_env.user_spec(),
@@ -98,12 +101,48 @@ def diffoscope(build: Build, rebuilt: Path, names: list[str], out: Path) -> None
     runner.run(step)
 
 
+def check_what_is_there(build: Build) -> None:
+    """dist/<distro>/ holds the pair's manifest and .debs (built here, or given: never built over first), made
+    as this run would rebuild them: FAST or optimized, with or without the free-threaded add-on."""
+    where = f"rebuild_check:{build.key}"
+    if not build.manifest.is_file():
+        raise UserError(f"{where}: no packages to check in {build.dist_dir} (no {build.manifest.name}); build them "
+                        f"first (doit build:{build.key}), or put there the packages you were given with their "
+                        "manifest")
+    manifest = read_json(build.manifest)
+    recorded = manifest.get("packages")
+    if isinstance(recorded, list) and sorted(map(str, recorded)) != sorted(build.packages):
+        nogil = "BUILD_NOGIL=true" if len(recorded) > len(build.packages) else "BUILD_NOGIL=false"
+        raise UserError(f"{where}: the build in {build.dist_dir} made {', '.join(map(str, recorded))}, this run "
+                        f"would rebuild {', '.join(build.packages)}; give the build's variables again (e.g. {nogil})")
+    pgo = json_table(manifest, "variants", "default").get("pgo")
+    if isinstance(pgo, bool) and pgo == build.fast:
+        made, asked = ("an optimized", "FAST") if pgo else ("a FAST", "optimized")
+        raise UserError(f"{where}: {build.dist_dir} holds {made} build, this run would rebuild it {asked}; run "
+                        f"doit rebuild_check:{build.key} FAST_BUILD={'false' if pgo else 'true'}")
+    missing = [p.name for p in build.deb_files() if not p.is_file()]
+    if missing:
+        raise UserError(f"{where}: {', '.join(missing)} missing from {build.dist_dir}; put back all the packages "
+                        f"of the build, or build them again (doit build:{build.key})")
+
+
+def configure_differences(ours: Mapping, theirs: Mapping) -> list[str]:
+    """Configure options one build had and the other not: a changed config.toml or other variables."""
+    first, second = json_table(ours, "variants"), json_table(theirs, "variants")
+    changes = []
+    for name in sorted(set(first) & set(second)):
+        a, b = (json_table(v, name).get("configure_args") for v in (first, second))
+        if isinstance(a, list) and isinstance(b, list) and a != b:
+            where = "" if name == "default" else f"{name}: "
+            changes += [f"{where}{arg} only in the build" for arg in a if arg not in b]
+            changes += [f"{where}{arg} only in the rebuild" for arg in b if arg not in a]
+    return changes
+
+
 def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run) -> dict:
     """The whole check; `run` runs the rebuild's doit (tests give a stand-in)."""
     names = [p.name for p in build.deb_files()]
-    if not all(p.is_file() for p in build.deb_files()) or not build.manifest.is_file():
-        raise UserError(f"rebuild_check:{build.key}: no packages to check in {build.dist_dir}; "
-                        f"build them first: doit build:{build.key}")
+    check_what_is_there(build)
     work = work_dir(build)
     remove_tree(work)
     scratch = work / "python-builder"
@@ -126,7 +165,8 @@ def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run
         "source_sha256": json_table(ours, "source").get("sha256"),
         "profile_from": variables.get("PROFILE_FROM") or None, "profiles": profile_comparison(ours, theirs),
         "image_package_differences": package_differences(
-            json_table(ours, "build_image", "packages"), json_table(theirs, "build_image", "packages"))}
+            json_table(ours, "build_image", "packages"), json_table(theirs, "build_image", "packages")),
+        "configure_differences": configure_differences(ours, theirs)}
     for entry in entries:
         print(f"  {entry['name']}: {'identical' if entry['identical'] else 'DIFFERENT'}  {entry['sha256']}",
               file=sys.stderr)
@@ -136,12 +176,15 @@ def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run
     differing = [e["name"] for e in entries if not e["identical"]]
     write_json_atomic(work / "report.json", report)
     if differing:
-        diffoscope(build, rebuilt, differing, work)
+        diffoscope(build, scratch, rebuilt, differing, work)
         report["diffoscope"] = [str(work / f"{name}.diffoscope.txt") for name in differing]
     write_json_atomic(work / "report.json", report)
     if differing:  # the rebuild's build trees stay, to compare objects with the first build's
         why = (f"; the build images differ in {len(report['image_package_differences'])} package versions"
                if report["image_package_differences"] else "")
+        if report["configure_differences"]:  # packages built with another config.toml or other variables
+            why += (f"; configured differently ({', '.join(report['configure_differences'][:3])}): give the "
+                    "build's config.toml and variables")
         raise UserError(f"rebuild_check:{build.key}: {len(differing)} of {len(entries)} .debs differ{why}; "
                         f"diffoscope: {report['diffoscope'][0]} (report: {work / 'report.json'}; the rebuild's "
                         f"build trees: {scratch / 'cache' / 'build'})")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -80,7 +81,7 @@ def test_identical_rebuild_passes_and_reports(built):
 
 def test_a_differing_deb_names_its_members_and_runs_diffoscope(built, monkeypatch):
     names = []
-    monkeypatch.setattr(rebuild, "diffoscope", lambda build, rebuilt, differing, out: names.extend(differing))
+    monkeypatch.setattr(rebuild, "diffoscope", lambda build, scratch, rebuilt, differing, out: names.extend(differing))
     main = built.deb_files()[0].name
     run, _ = stand_in(built, change=main, packages={"gcc:amd64": "14.2.0-20"})
     with pytest.raises(UserError, match=r"1 of 4 \.debs differ; the build images differ in 1 package versions"):
@@ -109,9 +110,48 @@ def test_a_manifest_of_another_shape_is_read_as_missing_tables_not_a_traceback(p
 
 
 def test_nothing_built_names_the_command(built):
-    built.deb_files()[0].unlink()
-    with pytest.raises(UserError, match="build them first: doit build:3.14.7-trixie"):
+    built.manifest.unlink()
+    with pytest.raises(UserError, match=r"no packages to check in .*dist/trixie \(no opt-python3.14_3.14.7-1\+trixie"
+                                        r"\.json\); build them first \(doit build:3.14.7-trixie\), or put there"):
         rebuild.rebuild_check(built, {}, run=None)
+
+
+def test_a_missing_deb_is_named(built):
+    built.deb_files()[1].unlink()
+    with pytest.raises(UserError, match=f"{re.escape(built.deb_files()[1].name)} missing from .*; put back all the"):
+        rebuild.rebuild_check(built, {}, run=None)
+
+
+@pytest.mark.parametrize("manifest, words", [
+    ({"packages": ["opt-python3.14", "opt-python3.14t"], "variants": {"default": {"pgo": True}}},
+     "holds an optimized build, this run would rebuild it FAST; run doit rebuild_check:3.14.7-trixie FAST_BUILD=false"),
+    ({"packages": ["opt-python3.14"], "variants": {"default": {"pgo": False}}},
+     "the build in .* made opt-python3.14, this run would rebuild opt-python3.14, opt-python3.14t; give the "
+     "build's variables again \\(e.g. BUILD_NOGIL=false\\)"),
+])
+def test_packages_made_otherwise_than_this_run_would_are_named_before_any_rebuild(built, manifest, words):
+    built.manifest.write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match=words):
+        rebuild.rebuild_check(built, {}, run=None)  # None: a rebuild would fail the test
+    assert not rebuild.work_dir(built).exists()
+
+
+def test_a_rebuild_configured_otherwise_says_so(built, monkeypatch):
+    monkeypatch.setattr(rebuild, "diffoscope", lambda *args: None)
+    built.manifest.write_text(json.dumps({"variants": {"default": {"configure_args": ["--with-dtrace", "--a"]}}}))
+    main = built.deb_files()[0].name
+    run, _ = stand_in(built, change=main)
+
+    def run_configured_otherwise(command, env, check):
+        result = run(command, env, check)
+        rebuilt = rebuild.work_dir(built) / "python-builder" / "dist" / "trixie" / built.manifest.name
+        rebuilt.write_text(json.dumps({"variants": {"default": {"configure_args": ["--a", "--b"]}}}))
+        return result
+    with pytest.raises(UserError, match=r"1 of 4 \.debs differ; configured differently \(--with-dtrace only in the "
+                                        r"build, --b only in the rebuild\): give the build's config.toml and variables"):
+        rebuild.rebuild_check(built, {}, run=run_configured_otherwise)
+    report = json.loads((rebuild.work_dir(built) / "report.json").read_text())
+    assert report["configure_differences"] == ["--with-dtrace only in the build", "--b only in the rebuild"]
 
 
 def test_a_failed_rebuild_is_one_line(built):
@@ -143,3 +183,22 @@ def test_an_empty_profile_from_trains_the_rebuild_anew(optimized):
     rebuild.rebuild_check(optimized, {"FAST_BUILD": "false", "PROFILE_FROM": ""}, run=run)
     assert "PROFILE_FROM=" in calls[0] and not any(c.startswith("PROFILE_FROM=/") for c in calls[0])
     assert json.loads((rebuild.work_dir(optimized) / "report.json").read_text())["profile_from"] is None
+
+
+def test_packages_given_to_a_fresh_checkout_are_checked_as_they_are_never_built_over(project, config_data):
+    """Through doit's command line: rebuild_check has no dependency on build, so a checkout that never built the
+    pair does not build it first (which would overwrite the given .debs and compare the rebuild with its own)."""
+    import sys
+    given = finished_pair(project, config_data, "false", {"packages": ["opt-python3.14", "opt-python3.14t"],
+                                                           "variants": {"default": {"pgo": True}}})
+    before = {deb.name: deb.read_bytes() for deb in given.deb_files()}
+    result = subprocess.run([sys.executable, "-m", "doit", "rebuild_check:3.14.7-trixie", "FAST_BUILD=true"],
+                            cwd=project, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    executed = [line[3:].strip() for line in result.stdout.splitlines() if line.startswith(".  ")]
+    assert executed == ["rebuild_check:3.14.7-trixie"], result.stdout
+    output = result.stdout + result.stderr
+    errors = [line for line in output.splitlines() if line.startswith("python-builder: error:")]
+    assert errors == [f"python-builder: error: rebuild_check:3.14.7-trixie: {given.dist_dir} holds an optimized "
+                      "build, this run would rebuild it FAST; run doit rebuild_check:3.14.7-trixie FAST_BUILD=false"]
+    assert {deb.name: deb.read_bytes() for deb in given.deb_files()} == before
