@@ -243,13 +243,23 @@ def _clean_tops(layout: Layout) -> None:
 
 @clean_errors
 def clean_build(build: Build) -> None:
-    """`doit clean build:<key>`: the build trees, logs and packages of one (version, distro)."""
+    """`doit clean build:<key>`: the build trees, logs and packages of one (version, distro), and the scratch
+    copy a `doit rebuild_check` of it left (cache/rebuild/<key>/)."""
     _clean_tops(build.layout)
     remove_tree(build.build_dir)
+    remove_tree(rebuild.work_dir(build))
     for path in (*build.deb_files(), build.changes_file, build.changes_file.with_suffix(".buildinfo"),
                  build.validation_report, *(build.profile_archive(v) for v in build.variants)):
         path.unlink(missing_ok=True)
     print(f"removed build trees and packages of {build.key}")
+
+
+@clean_errors
+def clean_rebuild(build: Build) -> None:
+    """`doit clean rebuild_check:<key>`: the scratch copy of the rebuild (the packages in dist/ stay)."""
+    _clean_tops(build.layout)
+    remove_tree(rebuild.work_dir(build))
+    print(f"removed the rebuild check's scratch copy of {build.key}")
 
 
 @clean_errors

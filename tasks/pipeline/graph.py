@@ -302,6 +302,7 @@ def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, st
             "doc": f"Rebuild CPython {build.version} for {build.distro.display} and compare the bytes",
             # no task_dep on build: packages someone gave are checked as they are, never built over first
             "actions": [(steps.rebuild_check, [build, passed])],
+            "clean": [(steps.clean_rebuild, [build])],
             "uptodate": [False],
             "verbosity": 2,
         }

@@ -1,7 +1,8 @@
 """End to end: a real FAST build of CPython 3.14.4 (the current stable line, both interpreters) for trixie in
 Docker, its python.org Sigstore signature verified, installed and checked in a fresh container of the
 plain base image; then a no-op rebuild, a 3.13 build (3.13.5) that reuses the image and is checked beside
-trixie's own python3.13, and a tampered 3.14.4 refused under verification.policy = "require".
+trixie's own python3.13, those packages checked by `doit rebuild_check` in a fresh checkout they were given
+to, and a tampered 3.14.4 refused under verification.policy = "require".
 
 Sources come from the Debian archive's byte-identical copy (python.org is not reachable here).
 """
@@ -17,7 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import SIGSTORE_BUNDLES, executed, run_doit, unprivileged_user
+from tests.e2e.conftest import (
+    SIGSTORE_BUNDLES,
+    derived_project,
+    discard,
+    executed,
+    local_downloads,
+    run_doit,
+    unprivileged_user,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -252,6 +261,34 @@ def test_micro_version_reuses_the_image(project, first_build):
         with pytest.raises(UserError, match="another file"):
             verify(hashlib.sha256(bytes(data)).hexdigest(), bundle,
                    Signer("thomas@python.org", "https://accounts.google.com"), "Python-3.13.5.tar.xz")
+
+
+def test_packages_given_to_a_fresh_checkout_pass_rebuild_check(project, first_build):
+    """The 3.13.5 packages above, handed with their manifest to a fresh clone at another path that never built
+    them: `doit rebuild_check` rebuilds them there (scratch copy, empty compiler cache) and finds the same
+    bytes, without building over the given .debs first."""
+    import shutil
+
+    fresh = derived_project(project, "pb-e2e-given-", local_downloads(project))
+    try:
+        given = fresh / "dist" / DISTRO
+        given.mkdir(parents=True)
+        names = ["opt-python3.13_3.13.5-1+trixie_amd64.deb", "opt-python3.13-dbgsym_3.13.5-1+trixie_amd64.deb",
+                 "opt-python3.13_3.13.5-1+trixie.json"]
+        for name in names:
+            shutil.copy2(project / "dist" / DISTRO / name, given / name)
+        before = {name: (given / name).read_bytes() for name in names}
+        started = time.monotonic()
+        result = run_doit(fresh, "rebuild_check:3.13.5-trixie", "FAST_BUILD=true", "BUILD_NOGIL=false", check=False)
+        print(f"\nrebuild_check of given 3.13.5 packages in a fresh checkout: {time.monotonic() - started:.0f} s")
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert "rebuild_check:3.13.5-trixie: all 2 .debs are identical" in result.stdout
+        assert {name: (given / name).read_bytes() for name in names} == before  # never built over
+        assert not (fresh / "cache" / "build").exists()  # the checkout itself built nothing
+        report = json.loads((fresh / "cache" / "rebuild" / "3.13.5-trixie" / "report.json").read_text())
+        assert report["identical"] is True and report["configure_differences"] == []
+    finally:
+        discard(fresh)
 
 
 def test_a_tampered_copy_is_refused_under_require(project, tmp_path):

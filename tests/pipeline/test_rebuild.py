@@ -202,3 +202,23 @@ def test_packages_given_to_a_fresh_checkout_are_checked_as_they_are_never_built_
     assert errors == [f"python-builder: error: rebuild_check:3.14.7-trixie: {given.dist_dir} holds an optimized "
                       "build, this run would rebuild it FAST; run doit rebuild_check:3.14.7-trixie FAST_BUILD=false"]
     assert {deb.name: deb.read_bytes() for deb in given.deb_files()} == before
+
+
+def test_clean_removes_the_rebuilds_scratch_copy(project, config_data):
+    """`doit clean rebuild_check:<pair>` removes cache/rebuild/<pair>/ and leaves the packages; `doit clean
+    build:<pair>` removes it with the pair's own trees and packages."""
+    import sys
+    built = finished_pair(project, config_data, "true", {})
+    scratch = rebuild.work_dir(built) / "python-builder" / "cache" / "ccache"
+
+    def doit(*args):
+        return subprocess.run([sys.executable, "-m", "doit", *args], cwd=project, capture_output=True, text=True,
+                              timeout=120)
+    scratch.mkdir(parents=True)
+    result = doit("clean", "rebuild_check:3.14.7-trixie")
+    assert result.returncode == 0 and "removed the rebuild check's scratch copy of 3.14.7-trixie" in result.stdout
+    assert not rebuild.work_dir(built).exists() and all(deb.is_file() for deb in built.deb_files())
+    scratch.mkdir(parents=True)
+    result = doit("clean", "build:3.14.7-trixie")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not rebuild.work_dir(built).exists() and not any(deb.exists() for deb in built.deb_files())
