@@ -28,9 +28,10 @@ def tasks(root: Path, variables: Mapping[str, str] | None = None,
             downloads=checks.parse_bool(variables.get("CLEAN_DOWNLOADS", False), "CLEAN_DOWNLOADS"),
             images=checks.parse_bool(variables.get("CLEAN_IMAGES", False), "CLEAN_IMAGES"),
         )
-        task_list = list(graph.all_tasks(settings, root, cleaning, variables))
-        task_list.append(graph.pin_task(settings, root, config_path, variables.get("NEW_VERSION")))
         command = guard.command_of(argv)
+        named = tuple(selection.task_words(argv, command))
+        task_list = list(graph.all_tasks(settings, root, cleaning, variables, named))
+        task_list.append(graph.pin_task(settings, root, config_path, variables.get("NEW_VERSION")))
         selection.check_names(argv, command, task_list)
         selection.check_variables_fit(argv, command, variables)
     except UserError as error:

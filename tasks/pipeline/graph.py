@@ -288,8 +288,11 @@ def _kept_profiles(all_builds: Sequence[Build]) -> dict[str, dict[str, str]]:
     return found
 
 
-def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, str]) -> Iterator[dict]:
-    """On demand only (not part of `doit build`): each pair's rebuild and byte comparison."""
+def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, str],
+                  named: Sequence[str] = ()) -> Iterator[dict]:
+    """On demand only (not part of `doit build`): each pair's rebuild and byte comparison. It checks the
+    packages in dist/ as they are, so it depends on the pair's build only when the same command names that
+    build too (`doit build:3.14.7 rebuild_check:3.14.7-trixie`: the check waits for the packages)."""
     yield _group("rebuild_check")
     # the rebuild gets this run's variables, minus those that only make sense here
     passed = {k: v for k, v in variables.items() if k not in ("NEW_VERSION", "CLEAN_DOWNLOADS", "CLEAN_IMAGES")}
@@ -300,8 +303,10 @@ def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, st
         yield {
             "basename": "rebuild_check", "name": build.key,
             "doc": f"Rebuild CPython {build.version} for {build.distro.display} and compare the bytes",
-            # no task_dep on build: packages someone gave are checked as they are, never built over first
+            # no task_dep on build otherwise: packages someone gave are checked as they are, never built over
             "actions": [(steps.rebuild_check, [build, passed])],
+            "task_dep": [f"build:{build.key}"] if {"build", f"build:{build.version}", f"build:{build.key}"} & set(named)
+            else [],
             "clean": [(steps.clean_rebuild, [build])],
             "uptodate": [False],
             "verbosity": 2,
@@ -309,10 +314,11 @@ def rebuild_tasks(settings: Settings, layout: Layout, variables: Mapping[str, st
 
 
 def all_tasks(settings: Settings, root: Path, cleaning: Cleaning = Cleaning(),
-              variables: Mapping[str, str] = MappingProxyType({})) -> Iterator[dict]:
+              variables: Mapping[str, str] = MappingProxyType({}), named: Sequence[str] = ()) -> Iterator[dict]:
+    """Every task; `named`: the task names on the command line (rebuild_check waits for a build named too)."""
     layout = Layout.for_root(root)
     yield from source_tasks(settings, layout, cleaning)
     yield from image_tasks(settings, layout, cleaning)
     yield from repo_tasks(settings, layout)
     yield from build_tasks(settings, layout)
-    yield from rebuild_tasks(settings, layout, variables)
+    yield from rebuild_tasks(settings, layout, variables, named)

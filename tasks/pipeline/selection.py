@@ -124,7 +124,7 @@ def _parsed(argv: Sequence[str], command: str) -> tuple[dict, list[str]] | None:
     return dict(params), list(positional)
 
 
-def _task_words(argv: Sequence[str], command: str) -> list[str]:
+def task_words(argv: Sequence[str], command: str) -> list[str]:
     """The words doit takes as task names or targets; [] for other commands."""
     parsed = _parsed(argv, command)
     return [] if parsed is None else [word for word in parsed[1] if "=" not in word]
@@ -149,7 +149,7 @@ def check_names(argv: Sequence[str], command: str, task_list: Iterable[dict]) ->
     basenames = sorted({t["basename"] for t in tasks})
     names = {f"{t['basename']}:{t['name']}" for t in tasks if t.get("name") is not None} | set(basenames)
     targets = {str(target) for t in tasks for target in t.get("targets", ())}
-    for word in _task_words(argv, command):
+    for word in task_words(argv, command):
         if word in names or "*" in word or (command == "run" and str(Path(word).absolute()) in targets):
             continue  # a task, a pattern doit expands, or a target (only `run` takes targets)
         if command == "help" and (word in DOIT_COMMANDS or word == "task"):
@@ -174,6 +174,6 @@ def check_variables_fit(argv: Sequence[str], command: str, variables: Iterable[s
     """CLEAN_DOWNLOADS=true on `doit build`, or NEW_VERSION= without the pin task, is refused, not ignored."""
     for name in sorted(set(variables) & ONE_COMMAND_VARIABLES.keys()):
         reader = ONE_COMMAND_VARIABLES[name]  # a doit command (clean), or a task the command names (pin)
-        if not (command == reader or reader in _task_words(argv, command)):
+        if not (command == reader or reader in task_words(argv, command)):
             example = "doit pin NEW_VERSION=3.14.11" if reader == "pin" else f"doit clean {name}=true"
             raise UserError(f"{name}: only `doit {reader}` reads it, so here it would do nothing; e.g. {example}")

@@ -57,6 +57,21 @@ def test_list_shows_families_with_docs(project, capsys):
     assert all(len(line.split()) > 2 for line in listed.values())
 
 
+@pytest.mark.parametrize("named, waits", [
+    ((), False), (("rebuild_check:3.13.15-trixie",), False), (("build:3.13.15-bookworm", "rebuild_check"), False),
+    (("build", "rebuild_check"), True), (("build:3.13.15", "rebuild_check:3.13.15-trixie"), True),
+    (("build:3.13.15-trixie", "rebuild_check:3.13.15-trixie"), True),
+])
+def test_rebuild_check_waits_for_a_build_named_in_the_same_command_only(config_data, project, named, waits):
+    """Alone it checks dist/ as it is (given packages are never built over); beside its pair's build, which
+    doit may run at the same time (two tasks at once), it waits for the packages."""
+    from tasks.model import config
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
+    task = next(t for t in graph.all_tasks(settings, project, named=named)
+                if t["basename"] == "rebuild_check" and t["name"] == "3.13.15-trixie")
+    assert task["task_dep"] == (["build:3.13.15-trixie"] if waits else [])
+
+
 def test_task_names_and_dependencies(config_data, project):
     from tasks.model import config
     settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.13.15"})
