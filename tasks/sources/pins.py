@@ -90,23 +90,31 @@ def add_pin(settings: Settings, layout: Layout, config_path: Path, version_text:
     if pinned is not None:  # a release's bytes never change: a pin is never replaced behind the user's back
         raise UserError(f"pin: {version} is already pinned (sha256 {pinned.sha256[:16]}…); `doit checksum:{version}` "
                         "checks a download against it; to pin it anew, remove its line from [pins] first")
+    unsigned = settings.verification.policy == "off"  # the user's choice: the hash of the file as fetched
     signer = settings.signer(version)
-    if signer is None:
+    if signer is None and not unsigned:
         raise UserError(f"pin: no signer for {version.major_minor} in [verification.signers]; add one first")
-    unpinned = replace(settings, pins={}, verification=replace(settings.verification, policy="require"))
+    unpinned = replace(settings, pins={}, verification=replace(
+        settings.verification, policy="off" if unsigned else "require"))
     work = layout.cache / "pins"
     tarball = work / version.tarball_name
     try:
         record = sources.fetch(unpinned, version, tarball)
         bundle = sources.bundle_path(tarball)
-        if not bundle.is_file():
+        if unsigned:
+            detail = (f"NOT signature-checked (verification.policy = \"off\"): the hash of the file as fetched from "
+                      f"{record['location']}; compare it with the sha256 python.org publishes for {version}")
+        elif not bundle.is_file():
             raise UserError(f"pin: no Sigstore bundle for {version.tarball_name} could be fetched; put "
-                            f"{version.tarball_name}.sigstore in a directory of verification.bundle_dirs")
-        outcome = signatures.verify(record["sha256"], bundle.read_bytes(), signer, version.tarball_name)
+                            f"{version.tarball_name}.sigstore in a directory of verification.bundle_dirs (or, to "
+                            "pin the fetched file's hash without a signature, set verification.policy = \"off\")")
+        else:
+            assert signer is not None  # refused above unless unsigned
+            detail = signatures.verify(record["sha256"], bundle.read_bytes(), signer, version.tarball_name).detail
     finally:
         for leftover in work.glob(f"{version.tarball_name}*"):
             leftover.unlink()
     line = pin_line(version, record)
     write_pin(config_path, version, line)
-    print(f"{config_path}: {line}\n  ({outcome.detail})", file=sys.stderr)
+    print(f"{config_path}: {line}\n  ({detail})", file=sys.stderr)
     return {"version": str(version), "sha256": record["sha256"], "size": record["size"]}

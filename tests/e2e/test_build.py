@@ -213,6 +213,26 @@ def test_the_signature_was_verified(project, first_build):
         assert "hugo@python.org" in record["signature"] and "github.com/login/oauth" in record["signature"]
 
 
+@pytest.mark.skipif(not SIGSTORE_BUNDLES.is_dir(), reason="python.org's real bundles are in ../shared/reference/sigstore")
+def test_pin_checks_pythons_real_signature_and_writes_the_pin(project, first_build):
+    """`doit pin NEW_VERSION=3.14.4` in a copy whose config lacks that pin: the real tarball (from the first
+    build's downloads) and python.org's real bundle give back the very pin the project ships."""
+    import tomllib
+
+    from tests.e2e.conftest import e2e_copy
+    fresh = e2e_copy("pb-e2e-pin-")
+    try:
+        shipped = tomllib.loads((project / "config.toml").read_text())["pins"][VERSION]["sha256"]
+        text = re.sub(rf'^"{re.escape(VERSION)}" = .*\n', "", local_downloads(project), flags=re.M)
+        (fresh / "config.toml").write_text(text)
+        result = run_doit(fresh, "pin", f"NEW_VERSION={VERSION}")
+        assert "Sigstore signature by hugo@python.org" in result.stdout, result.stdout[-2000:]
+        pin = tomllib.loads((fresh / "config.toml").read_text())["pins"][VERSION]
+        assert pin["sha256"] == shipped and pin["size"] == 23855332
+    finally:
+        discard(fresh)
+
+
 def test_micro_version_reuses_the_image(project, first_build):
     """Built as an ordinary user (in the docker group) when CI runs as root: nothing may end up root-owned."""
     user = unprivileged_user()

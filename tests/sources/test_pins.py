@@ -3,6 +3,9 @@ checks every write; a file it cannot write safely is left unchanged)."""
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -89,3 +92,39 @@ def test_a_read_only_config_is_left_alone(tmp_path):
     with pytest.raises(UserError, match="config.toml is read-only; make it writable, or add this line"):
         write_pin(config, V, LINE)
     assert config.read_text() == "[pins]\n"
+
+
+def _pin_through_doit(project, policy: str) -> tuple[str, subprocess.CompletedProcess]:
+    """`doit pin NEW_VERSION=3.14.99` in a project copy whose only source is a local directory: the config as it
+    was before, and the result."""
+    tarballs = project / "tarballs"
+    tarballs.mkdir()
+    (tarballs / "Python-3.14.99.tar.xz").write_bytes(b"not really xz")
+    config = project / "config.toml"
+    text = config.read_text().replace('order = ["local", "url", "mirror", "debian-archive"]', 'order = ["local"]', 1)
+    text = text.replace("local_dirs = []", f'local_dirs = ["{tarballs}"]', 1)
+    config.write_text(text.replace('policy = "if-available"', f'policy = "{policy}"', 1))
+    before = config.read_text()
+    return before, subprocess.run([sys.executable, "-m", "doit", "pin", "NEW_VERSION=3.14.99"], cwd=project,
+                                  capture_output=True, text=True, timeout=120)
+
+
+def test_with_verification_off_pin_writes_the_fetched_files_hash_and_says_it_is_unsigned(project):
+    _, result = _pin_through_doit(project, "off")
+    assert result.returncode == 0, result.stdout + result.stderr
+    sha256 = hashlib.sha256(b"not really xz").hexdigest()
+    pins = tomllib.loads((project / "config.toml").read_text())["pins"]
+    assert pins["3.14.99"] == {"sha256": sha256, "size": 13}
+    assert 'NOT signature-checked (verification.policy = "off")' in result.stderr
+    assert "compare it with the sha256 python.org publishes for 3.14.99" in result.stderr
+
+
+def test_without_a_bundle_pin_refuses_and_names_both_ways_on(project):
+    before, result = _pin_through_doit(project, "if-available")
+    assert result.returncode != 0 and "Traceback" not in result.stdout + result.stderr
+    errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("python-builder: error")]
+    assert errors == ["python-builder: error: pin: no Sigstore bundle for Python-3.14.99.tar.xz could be fetched; put "
+                      "Python-3.14.99.tar.xz.sigstore in a directory of verification.bundle_dirs (or, to pin the "
+                      "fetched file's hash without a signature, set verification.policy = \"off\")"]
+    assert (project / "config.toml").read_text() == before and "3.14.99" not in before
+    assert not list((project / "cache" / "pins").glob("*"))
