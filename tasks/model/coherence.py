@@ -1,5 +1,5 @@
 """Checks across config keys, once every key is valid on its own: a configure flag that another key owns,
-a distro entry that drops what nothing adds.
+a distro entry that drops what nothing adds, or adds what is there already.
 
     Settings (every key valid)  -> check()  -> the same Settings, or one line naming the key to fix
 """
@@ -40,6 +40,9 @@ def check(settings: Settings) -> Settings:
         _drops(f"distros.{distro.name}.drop_build_deps", distro.drop_build_deps, set(settings.build_deps),
                "build_deps.packages")
         _drops(f"distros.{distro.name}.drop_configure", distro.drop_configure, flag_lists, "the [flags] lists")
+        _adds(f"distros.{distro.name}.add_build_deps", distro.add_build_deps, set(settings.build_deps),
+              "build_deps.packages")
+        _adds(f"distros.{distro.name}.add_configure", distro.add_configure, flag_lists, "the [flags] lists")
         kept = (set(settings.build_deps) | set(distro.add_build_deps)) - set(distro.drop_build_deps)
         missing = [name for name in PIPELINE_PACKAGES if name not in kept]
         if missing:
@@ -56,3 +59,10 @@ def _drops(where: str, dropped: tuple[str, ...], present: set[str], source: str)
         if item not in present:
             raise UserError(f"{where}: {clip(item)!r} is not in {source}, so there is nothing to drop; "
                             "fix its spelling or remove it")
+
+
+def _adds(where: str, added: tuple[str, ...], present: set[str], source: str) -> None:
+    """An add of what every entry has already is a slip (a duplicate, as a list naming an item twice)."""
+    for item in added:
+        if item in present:
+            raise UserError(f"{where}: {clip(item)!r} is in {source} already; remove it from {where}")

@@ -86,6 +86,8 @@ BAD_CASES = [
     (lambda d: d.update(ccache={"remote_storage": "ftp://h"}), ["ccache.remote_storage"]),
     (lambda d: d.update(ccache={"remote_storage": "redis://h:6379|evil"}), ["ccache.remote_storage", "|attribute="]),
     (lambda d: d["build_deps"].update(packages=["libmpdec-dev"]), ["build_deps.packages", "would lack build-essential"]),
+    (lambda d: d["distros"]["trixie"].update(add_build_deps=["gdb"]),
+     ["distros.trixie.add_build_deps: 'gdb' is in build_deps.packages already"]),
     (lambda d: d["distros"]["trixie"].update(drop_build_deps=["lintian"]),
      ["distros.trixie.drop_build_deps", "would lack lintian, which validate runs"]),
     (lambda d: d.update(ccache={"max_size": "lots"}), ["ccache.max_size"]),

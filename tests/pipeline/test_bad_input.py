@@ -110,6 +110,8 @@ DTRACE = '"--with-dtrace",'
     (DTRACE, DTRACE + ' "CC=clang-19",', ["set by flags.toolchain"]),
     ('drop_build_deps = ["libmpdec-dev"]', 'drop_build_deps = ["libmpdec-devel"]',
      ["distros.bookworm.drop_build_deps", "'libmpdec-devel' is not in build_deps.packages"]),
+    ('add_configure = ["--without-system-libmpdec"]', 'add_configure = ["--without-system-libmpdec", "--with-dtrace"]',
+     ["distros.bookworm.add_configure: '--with-dtrace' is in the [flags] lists already; remove it"]),
     ("[distros.trixie]", "[distros.x]\n[distros.trixie]", ["distros.x", "2 to 31"]),
     # every refused form says what it accepts; lengths that break later steps are refused up front
     ('display = "Debian Trixie"', 'display = "Debian \U0001F40D"', ["distros.trixie.display", "(ASCII letters"]),
