@@ -1,8 +1,11 @@
-"""Shared fixtures: the project root, a valid config, and an isolated copy of the project."""
+"""Shared fixtures: the project root, a valid config, an isolated copy of the project, and doit's command line."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -36,6 +39,12 @@ def copy_project(dest: Path) -> Path:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+def doit_cli(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """doit's real command line in a project copy (no Docker needed by the callers): its output, exit status."""
+    return subprocess.run([sys.executable, "-m", "doit", *args], cwd=project, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120)
 
 
 def send_body(handler, body: bytes) -> None:

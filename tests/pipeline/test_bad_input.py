@@ -7,7 +7,6 @@ import hashlib
 import http.server
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -15,14 +14,12 @@ import pytest
 
 from tasks.errors import UserError
 from tasks.pipeline import selection
-from tests.conftest import send_body
+from tests.conftest import doit_cli, send_body
 
 PAYLOAD = os.urandom(2 * 1024 * 1024)
 
 
-def doit(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "doit", *args], cwd=project, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=120)
+doit = doit_cli
 
 
 def assert_one_line_failure(result: subprocess.CompletedProcess, *words: str) -> str:

@@ -11,6 +11,7 @@ from tasks.errors import UserError
 from tasks.model import config
 from tasks.model.plan import Build, Layout
 from tasks.pipeline import overrides, rebuild
+from tests.conftest import doit_cli
 
 
 def make_deb(path, text):
@@ -188,12 +189,10 @@ def test_an_empty_profile_from_trains_the_rebuild_anew(optimized):
 def test_packages_given_to_a_fresh_checkout_are_checked_as_they_are_never_built_over(project, config_data):
     """Through doit's command line: rebuild_check has no dependency on build, so a checkout that never built the
     pair does not build it first (which would overwrite the given .debs and compare the rebuild with its own)."""
-    import sys
     given = finished_pair(project, config_data, "false", {"packages": ["opt-python3.14", "opt-python3.14t"],
                                                            "variants": {"default": {"pgo": True}}})
     before = {deb.name: deb.read_bytes() for deb in given.deb_files()}
-    result = subprocess.run([sys.executable, "-m", "doit", "rebuild_check:3.14.7-trixie", "FAST_BUILD=true"],
-                            cwd=project, capture_output=True, text=True, timeout=120)
+    result = doit_cli(project, "rebuild_check:3.14.7-trixie", "FAST_BUILD=true")
     assert result.returncode != 0
     executed = [line[3:].strip() for line in result.stdout.splitlines() if line.startswith(".  ")]
     assert executed == ["rebuild_check:3.14.7-trixie"], result.stdout
@@ -207,18 +206,14 @@ def test_packages_given_to_a_fresh_checkout_are_checked_as_they_are_never_built_
 def test_clean_removes_the_rebuilds_scratch_copy(project, config_data):
     """`doit clean rebuild_check:<pair>` removes cache/rebuild/<pair>/ and leaves the packages; `doit clean
     build:<pair>` removes it with the pair's own trees and packages."""
-    import sys
     built = finished_pair(project, config_data, "true", {})
     scratch = rebuild.work_dir(built) / "python-builder" / "cache" / "ccache"
 
-    def doit(*args):
-        return subprocess.run([sys.executable, "-m", "doit", *args], cwd=project, capture_output=True, text=True,
-                              timeout=120)
     scratch.mkdir(parents=True)
-    result = doit("clean", "rebuild_check:3.14.7-trixie")
+    result = doit_cli(project, "clean", "rebuild_check:3.14.7-trixie")
     assert result.returncode == 0 and "removed the rebuild check's scratch copy of 3.14.7-trixie" in result.stdout
     assert not rebuild.work_dir(built).exists() and all(deb.is_file() for deb in built.deb_files())
     scratch.mkdir(parents=True)
-    result = doit("clean", "build:3.14.7-trixie")
+    result = doit_cli(project, "clean", "build:3.14.7-trixie")
     assert result.returncode == 0, result.stdout + result.stderr
     assert not rebuild.work_dir(built).exists() and not any(deb.exists() for deb in built.deb_files())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 import tomllib
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from tasks.errors import UserError
 from tasks.model.versions import Version
 from tasks.sources.pins import pin_line, write_pin
+from tests.conftest import doit_cli
 
 V = Version.parse("3.14.7")
 LINE = pin_line(V, {"sha256": "a" * 64, "size": 123, "location": "https://example.org/Python-3.14.7.tar.xz"})
@@ -105,8 +105,7 @@ def _pin_through_doit(project, policy: str) -> tuple[str, subprocess.CompletedPr
     text = text.replace("local_dirs = []", f'local_dirs = ["{tarballs}"]', 1)
     config.write_text(text.replace('policy = "if-available"', f'policy = "{policy}"', 1))
     before = config.read_text()
-    return before, subprocess.run([sys.executable, "-m", "doit", "pin", "NEW_VERSION=3.14.99"], cwd=project,
-                                  capture_output=True, text=True, timeout=120)
+    return before, doit_cli(project, "pin", "NEW_VERSION=3.14.99")
 
 
 def test_with_verification_off_pin_writes_the_fetched_files_hash_and_says_it_is_unsigned(project):
