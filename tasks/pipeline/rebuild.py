@@ -64,10 +64,10 @@ def rebuild_command(scratch: Path, key: str, variables: Mapping[str, str]) -> li
             *(f"{name}={value}" for name, value in sorted(variables.items()))]
 
 
-def rebuild_variables(build: Build, variables: Mapping[str, str]) -> dict[str, str]:
+def rebuild_variables(build: Build, manifest: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, str]:
     """This run's variables for the rebuild; an optimized build with kept profiles is rebuilt from them."""
     chosen = dict(variables)
-    if not build.fast and "PROFILE_FROM" not in chosen and json_table(read_json(build.manifest), "profiles"):
+    if not build.fast and "PROFILE_FROM" not in chosen and json_table(manifest, "profiles"):
         chosen["PROFILE_FROM"] = str(build.manifest.resolve())
     return chosen
 
@@ -101,9 +101,10 @@ def diffoscope(build: Build, scratch: Path, rebuilt: Path, names: list[str], out
     runner.run(step)
 
 
-def check_what_is_there(build: Build) -> None:
+def check_what_is_there(build: Build) -> dict:
     """dist/<distro>/ holds the pair's manifest and .debs (built here, or given: never built over first), made
-    as this run would rebuild them: FAST or optimized, with or without the free-threaded add-on."""
+    as this run would rebuild them: FAST or optimized, with or without the free-threaded add-on. Returns the
+    manifest."""
     where = f"rebuild_check:{build.key}"
     if not build.manifest.is_file():
         raise UserError(f"{where}: no packages to check in {build.dist_dir} (no {build.manifest.name}); build them "
@@ -124,6 +125,7 @@ def check_what_is_there(build: Build) -> None:
     if missing:
         raise UserError(f"{where}: {', '.join(missing)} missing from {build.dist_dir}; put back all the packages "
                         f"of the build, or build them again (doit build:{build.key})")
+    return manifest
 
 
 def configure_differences(ours: Mapping, theirs: Mapping) -> list[str]:
@@ -142,14 +144,14 @@ def configure_differences(ours: Mapping, theirs: Mapping) -> list[str]:
 def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run) -> dict:
     """The whole check; `run` runs the rebuild's doit (tests give a stand-in)."""
     names = [p.name for p in build.deb_files()]
-    check_what_is_there(build)
+    ours = check_what_is_there(build)
     work = work_dir(build)
     remove_tree(work)
     scratch = work / "python-builder"
     scratch_copy(build, scratch)
     print(f"rebuild_check:{build.key}: rebuilding in {scratch} (empty compiler cache, its own build image)",
           file=sys.stderr, flush=True)
-    variables = rebuild_variables(build, variables)
+    variables = rebuild_variables(build, ours, variables)
     if variables.get("PROFILE_FROM"):
         print(f"rebuild_check:{build.key}: with the kept profile of {variables['PROFILE_FROM']}", file=sys.stderr)
     result = run(rebuild_command(scratch, build.key, variables), env=dict(os.environ), check=False)
@@ -158,7 +160,6 @@ def rebuild_check(build: Build, variables: Mapping[str, str], run=subprocess.run
                         f"its logs: {scratch}/cache/logs/")
     rebuilt = scratch / "dist" / build.distro.name
     entries = compare_debs(build.dist_dir, rebuilt, names)
-    ours = read_json(build.manifest)
     theirs = read_json(rebuilt / build.manifest.name)
     report: dict[str, Any] = {
         "pair": build.key, "fast": build.fast, "debs": entries, "identical": all(e["identical"] for e in entries),
