@@ -99,9 +99,13 @@ check readelf-main readelf -h -n "${py}"
 [ -n "${PB_PKG_FT}" ] && check readelf-ft readelf -h -n "${pyt}"
 check elf-deps python3 /pb/validate/elf_deps.py "${PB_PREFIX}"
 dynload="${PB_PREFIX}/lib/python${PB_MM}/lib-dynload"
+module_file() {  # the module's .so in lib-dynload, or the interpreter when it is built in (flags.builtin_modules)
+    local found
+    found=$(ls "${dynload}/$1".*.so 2>/dev/null | head -1)
+    echo "${found:-${py}}"
+}
 check system-libs python3 /pb/validate/system_libs.py \
-    "pyexpat=$(ls "${dynload}"/pyexpat.*.so 2>/dev/null | head -1)" libexpat \
-    "_decimal=$(ls "${dynload}"/_decimal.*.so 2>/dev/null | head -1)" libmpdec
+    "pyexpat=$(module_file pyexpat)" libexpat "_decimal=$(module_file _decimal)" libmpdec
 
 
 # A short, named subset of the test suite (optimized builds; FAST builds only with build.smoke_tests).

@@ -265,6 +265,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
             bolt=auto_or_bool(_get(flags, "flags.bolt"), "flags.bolt"),
             tail_call=_get(flags, "flags.tail_call"),
             pie=one_of(_get(flags, "flags.pie"), PIE_MODES, "flags.pie"),
+            builtin_modules=_list(flags, "flags.builtin_modules", forms.MODULE),
         ),
         sources=Sources(tuple(order), templates, tuple(local_dirs), timeout,
                         tuple(urls.url(m, "sources.mirrors", urls.MIRROR_PATTERN, "mirror URL")

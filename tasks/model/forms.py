@@ -52,6 +52,7 @@ REVISION = _form(r"^[0-9][A-Za-z0-9+.~]{0,30}$",
                  "Debian revision (a digit, then letters, digits and + . ~, at most 31 characters, e.g. 1 or 1+b1)")
 SHA256 = _form(r"^[0-9a-f]{64}$", "sha256 (64 lowercase hex digits)")
 TEST_MODULE = _form(r"^test_[a-z0-9_]{1,60}$", "test module name (such as test_sys)")
+MODULE = _form(r"^[a-z_][a-z0-9_]{0,40}$", "extension module name (lowercase letters, digits and _, e.g. _json)")
 TOOLCHAIN = _form(r"^(auto|gcc|clang|clang-[1-9][0-9])$", "toolchain (auto, gcc, clang or clang-N, e.g. clang-19)")
 LLVM_VERSION = _form(r"^[1-9][0-9]$", "LLVM major version (e.g. \"19\")")
 PROFILE_TASK = _form(r"^[A-Za-z0-9 ._=/,:+-]{0,500}$",

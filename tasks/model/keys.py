@@ -73,6 +73,8 @@ SPEC: tuple[Key, ...] = (
                                       "false"),
     Key("flags.tail_call", bool, True, "true: the tail-calling interpreter with clang 19+ on 3.14+"),
     Key("flags.pie", str, "auto", "the interpreter as PIE: auto (no PIE where that measured faster), yes or no"),
+    Key("flags.builtin_modules", list, (), "extension modules built into the interpreter instead of lib-dynload "
+                                           "(Modules/Setup.local *static*), as Debian builds its python3.X"),
     Key("sources.order", list, ("local", "url", "mirror", "debian-archive"), "where tarballs come from, tried in "
                                                                              "this order"),
     Key("sources.url_templates", list, (), "URL templates of the url source: {version} and {folder} (X.Y.Z)"),

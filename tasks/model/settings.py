@@ -55,6 +55,7 @@ class Flags:
     bolt: str = "auto"  # llvm-bolt on the linked interpreter: "auto", "yes" or "no" (build/toolchain.py)
     tail_call: bool = True  # the tail-calling interpreter where it applies (clang >= 19, CPython 3.14+)
     pie: str = "auto"  # the interpreter as PIE: "auto", "yes" or "no" (config.PIE_MODES)
+    builtin_modules: tuple[str, ...] = ()  # extension modules linked into the interpreter (Setup.local *static*)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ def build_manifest(build: Build, engine, image_tag: str, package_summary: dict) 
             "lto": any(a.startswith("--with-lto") for a in args),
             "toolchain": configured.get("toolchain", "gcc"),  # e.g. clang-19+tailcall+bolt
             "bolt": "--enable-bolt" in args,
+            "builtin_modules": configured.get("builtin_modules", []),  # linked into the interpreter
             "hardening": configured.get("hardening", "off"),
             "lto_mode": configured.get("lto", "cpython"),
             "lto_ldflags": configured.get("lto_ldflags", ""),

@@ -101,6 +101,17 @@ def _tree_step(build: Build, step: str, variant: Variant, command: tuple[str, ..
     )
 
 
+def configure_step(build: Build, variant: Variant) -> runner.Step:
+    """configure.sh with the variant's arguments; the config's choices reach it as environment."""
+    flags = build.settings.flags
+    command = ("bash", paths.script(paths.STEPS, "configure.sh"), *build.configure_args(variant))
+    return _tree_step(build, "configure", variant, command, images.built_tag(build.layout, build.distro),
+                      environment={"PB_HARDENING": flags.hardening, "PB_LTO": flags.lto,
+                                   **build.toolchain.environment(),
+                                   "PB_BUILTIN_MODULES": " ".join(flags.builtin_modules),
+                                   "SOURCE_DATE_EPOCH": str(build.source_date_epoch())})
+
+
 @user_errors
 def configure(build: Build, variant: Variant) -> dict:
     started = time.monotonic()
@@ -112,17 +123,13 @@ def configure(build: Build, variant: Variant) -> dict:
         tree.mkdir(parents=True)
         build.compiling_marker(variant).unlink(missing_ok=True)  # a fresh tree has nothing half-written
         shutil.copytree(build.layout.source_dir(build.version), src, symlinks=True)
-        args = build.configure_args(variant)
-        image_tag = images.built_tag(build.layout, build.distro)
-        hardening, lto, toolchain = build.settings.flags.hardening, build.settings.flags.lto, build.toolchain
-        command = ("bash", paths.script(paths.STEPS, "configure.sh"), *args)
-        step = _tree_step(build, "configure", variant, command, image_tag,
-                          environment={"PB_HARDENING": hardening, "PB_LTO": lto, **toolchain.environment(),
-                                       "SOURCE_DATE_EPOCH": str(build.source_date_epoch())})
+        step = configure_step(build, variant)
         runner.run(step)
         facts = stepfacts.read(build.step_facts(variant, "configure"))
-        record = _timed({"args": list(args), "image": image_tag, "hardening": hardening, "lto": lto,
-                         "toolchain": toolchain.label,
+        flags = build.settings.flags
+        record = _timed({"args": list(build.configure_args(variant)), "image": step.image,
+                         "hardening": flags.hardening, "lto": flags.lto, "toolchain": build.toolchain.label,
+                         "builtin_modules": list(flags.builtin_modules),
                          "flags": stepfacts.configured_flags(facts), **stepfacts.lto_flags(facts)}, started)
         targets.write(stamp, _finished(record))
         return record

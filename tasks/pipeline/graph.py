@@ -140,6 +140,7 @@ def variant_tasks(build: Build, kept: Mapping[str, str] = MappingProxyType({})) 
     """configure and compile of each interpreter; `kept`: the sha256 of the kept profile (PROFILE_FROM) that
     fits each variant, by variant name: an input of its compile, so another one re-runs it."""
     layout = build.layout
+    builtin = build.settings.flags.builtin_modules
     for variant in build.variants:
         configure, compile_ = variant.step("configure"), variant.step("compile")
         yield {
@@ -152,6 +153,8 @@ def variant_tasks(build: Build, kept: Mapping[str, str] = MappingProxyType({})) 
             "uptodate": [config_changed({"args": list(build.configure_args(variant)), "tree": "copied-src",
                                           "hardening": build.settings.flags.hardening,
                                           "toolchain": build.toolchain.environment(),
+                                          # only when set: builds from before the key stay up to date
+                                          **({"builtin_modules": list(builtin)} if builtin else {}),
                                           # the LTO mode only changes optimized builds' makefiles
                                           "lto": None if build.fast else build.settings.flags.lto})],
         }

@@ -129,15 +129,17 @@ def check_what_is_there(build: Build) -> dict:
 
 
 def configure_differences(ours: Mapping, theirs: Mapping) -> list[str]:
-    """Configure options one build had and the other not: a changed config.toml or other variables."""
+    """Configure options (and built-in modules) one build had and the other not: a changed config.toml or
+    other variables."""
     first, second = json_table(ours, "variants"), json_table(theirs, "variants")
     changes = []
     for name in sorted(set(first) & set(second)):
-        a, b = (json_table(v, name).get("configure_args") for v in (first, second))
-        if isinstance(a, list) and isinstance(b, list) and a != b:
-            where = "" if name == "default" else f"{name}: "
-            changes += [f"{where}{arg} only in the build" for arg in a if arg not in b]
-            changes += [f"{where}{arg} only in the rebuild" for arg in b if arg not in a]
+        where = "" if name == "default" else f"{name}: "
+        for field, shown in (("configure_args", "{}"), ("builtin_modules", "built-in module {}")):
+            a, b = (json_table(v, name).get(field, []) for v in (first, second))  # older manifests: none built in
+            if isinstance(a, list) and isinstance(b, list) and a != b:
+                changes += [f"{where}{shown.format(x)} only in the build" for x in a if x not in b]
+                changes += [f"{where}{shown.format(x)} only in the rebuild" for x in b if x not in a]
     return changes
 
 

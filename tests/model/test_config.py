@@ -91,6 +91,10 @@ BAD_CASES = [
     (lambda d: d["distros"]["trixie"].update(drop_build_deps=["lintian"]),
      ["distros.trixie.drop_build_deps", "would lack lintian, which validate runs"]),
     (lambda d: d.update(ccache={"max_size": "lots"}), ["ccache.max_size"]),
+    (lambda d: d["flags"].update(builtin_modules=["_json; id"]), ["flags.builtin_modules", "extension module name"]),
+    (lambda d: d["flags"].update(builtin_modules=["Json"]), ["flags.builtin_modules", "e.g. _json"]),
+    (lambda d: d["flags"].update(builtin_modules=["_json", "_json"]), ["flags.builtin_modules", "given twice"]),
+    (lambda d: d["flags"].update(builtin_modules="_json"), ["flags.builtin_modules", "expected list"]),
     (lambda d: d.update(ccache={"remote": "redis://h"}), ["ccache", "unknown key 'remote'"]),
 ]
 

@@ -94,7 +94,7 @@ def test_task_names_and_dependencies(config_data, project):
     # each step depends on its script and on every script that one sources, read from the scripts themselves
     steps = project / "docker" / "steps"
     for step, script, sourced in (("configure", "configure.sh", {"facts.sh", "buildflags.sh", "lto.sh", "bolt.sh",
-                                                                 "toolchain.sh"}),
+                                                                 "toolchain.sh", "builtins.sh"}),
                                   ("compile", "compile.sh", {"facts.sh", "lto.sh", "bolt.sh", "gcc-lto.mk",
                                                              "clang-lto.mk"})):
         deps = {Path(d).name for d in tasks[f"{step}:{key}"]["file_dep"] if Path(d).parent == steps}
@@ -145,6 +145,9 @@ def test_first_run_runs_every_step_then_nothing(run_doit):
     ({"var": "OS_DISTRO_DISP=My Trixie"}, [f"package:{KEY}", f"validate:{KEY}"]),
     # the revision only reaches the package version
     ({"package.revision": '"2"'}, [f"package:{KEY}", f"validate:{KEY}"]),
+    # modules built into the interpreter change both variants
+    ({"flags.builtin_modules": '["_json"]'},
+     [f"configure:{KEY}", f"compile:{KEY}", f"configure_ft:{KEY}", f"compile_ft:{KEY}", f"package:{KEY}", f"validate:{KEY}"]),
     # the PGO workload does not matter to a FAST build
     ({"flags.profile_task": '"-m test --pgo"'}, []),
     # turning the free-threaded build off re-packages only

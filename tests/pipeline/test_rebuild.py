@@ -217,3 +217,14 @@ def test_clean_removes_the_rebuilds_scratch_copy(project, config_data):
     result = doit_cli(project, "clean", "build:3.14.7-trixie")
     assert result.returncode == 0, result.stdout + result.stderr
     assert not rebuild.work_dir(built).exists() and not any(deb.exists() for deb in built.deb_files())
+
+
+def test_built_in_modules_count_as_configured_differently():
+    """flags.builtin_modules changes the packages as a configure flag does; a manifest from before the key
+    has none built in."""
+    old = {"variants": {"default": {"configure_args": ["--a"]}}}
+    new = {"variants": {"default": {"configure_args": ["--a"], "builtin_modules": ["_json", "pyexpat"]},
+                        "freethreaded": {"configure_args": [], "builtin_modules": ["_json"]}}}
+    assert rebuild.configure_differences(old, new) == ["built-in module _json only in the rebuild",
+                                                       "built-in module pyexpat only in the rebuild"]
+    assert rebuild.configure_differences(new, new) == []

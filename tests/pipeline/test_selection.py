@@ -154,7 +154,7 @@ def test_the_variables_a_command_reads_pass(project):
     ("utf16", "not UTF-8 text (it looks like UTF-16)"),
     ("huge", "not a config file"),
     ("nested", "nested too deeply"),
-    ("long-line", "line 296 has 200005 characters, more than the 1000"),
+    ("long-line", "line {} has 200005 characters, more than the 1000"),  # the line after the shipped config's
     ("fifo", "not a regular file"),
     ("missing", "config file not found"),
 ])
@@ -178,7 +178,7 @@ def test_a_config_file_that_is_no_config_file_ends_in_one_line(project, tmp_path
     elif kind == "fifo":  # reading would wait for a writer forever
         os.mkfifo(path)
     line = one_error_line(doit(project, "list", f"CONFIG={path}"))
-    assert words in line, line
+    assert words.format(len(text.splitlines()) + 3) in line, line
 
 
 def test_a_config_file_with_a_bom_is_read(project, tmp_path):
