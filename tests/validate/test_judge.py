@@ -330,3 +330,25 @@ def test_smoke_tests_by_name(config_data, root):
     for bad in ("test_sys,test_sys", "os", "test_sys,", "$(id)"):
         with pytest.raises(config.UserError, match="SMOKE_TESTS"):
             overrides.apply_overrides(config.parse(config_data), {"SMOKE_TESTS": bad})
+
+
+def test_a_smoke_test_that_passes_when_re_run_passes_and_is_named(config_data, root, good):
+    """regrtest -w re-runs a failed module alone; one that passes then exits 0 (a timing test on a loaded
+    machine), and the check says which one it was."""
+    settings = overrides.apply_overrides(config.parse(config_data), {"PYTHON_VERSION": "3.14.7"})
+    optimized = Build(Version.parse("3.14.7"), settings.distros[0], settings, Layout.for_root(root))
+    facts = copy.deepcopy(good)
+    facts["rc"].update({"smoke-main": 0, "smoke-ft": 0})
+    facts["logs"]["smoke-main"] = """\
+0:00:17 load avg: 5.05 [ 9/12/1] test_os failed (1 failure)
+FAIL: test_timerfd_ns_poll (test.test_os.TimerfdTests.test_timerfd_ns_poll)
+AssertionError: 2 != 1
+== Tests result: FAILURE ==
+0:00:43 Re-running 1 failed tests in verbose mode in subprocesses
+0:00:45 [1/1] test_os passed
+== Tests result: FAILURE then SUCCESS ==
+"""
+    check = next(c for c in judge(facts, optimized) if c.name.startswith("test suite smoke subset ("))
+    assert check.ok
+    assert check.detail.startswith("passed; failed once, then passed when re-run: test_os "
+                                   "(test.test_os.TimerfdTests.test_timerfd_ns_poll); output: "), check.detail
