@@ -78,8 +78,9 @@ def package_values_for(build: Build, package: str) -> dict[str, str]:
     suffix = FREETHREADED.abi_suffix if package == build.package_ft else DEFAULT.abi_suffix
     libdir = f"{build.prefix}/lib/python{build.version.major_minor}{suffix}"
     interpreter = build.interpreter + suffix
+    pyexpat = interpreter if "pyexpat" in build.settings.flags.builtin_modules else f"{libdir}/lib-dynload/pyexpat.*"
     return {"PACKAGE": package, "INTERPRETER": interpreter, "INTERPRETER_REL": interpreter.lstrip("/"),
-            "LIBDIR": libdir, "LIBDIR_REL": libdir.lstrip("/")}
+            "LIBDIR": libdir, "LIBDIR_REL": libdir.lstrip("/"), "PYEXPAT_REL": pyexpat.lstrip("/")}
 
 
 def override_templates(build: Build, package: str) -> list[str]:

@@ -86,9 +86,10 @@ def test_builtin_modules_reach_configure_as_environment(config_data, root, monke
     from tasks.pipeline.actions import configure_step
     monkeypatch.setattr(actions.images, "built_tag", lambda layout, distro: "img")
     monkeypatch.setattr(Build, "source_date_epoch", lambda self: 0)  # read from the extracted sources
-    data = copy.deepcopy(config_data)
-    data["flags"]["builtin_modules"] = ["_json", "pyexpat"]
-    for flags, expected in ((config_data, ""), (data, "_json pyexpat")):
+    none, some = copy.deepcopy(config_data), copy.deepcopy(config_data)
+    none["flags"]["builtin_modules"] = []
+    some["flags"]["builtin_modules"] = ["_json", "pyexpat"]
+    for flags, expected in ((none, ""), (some, "_json pyexpat")):
         settings = settings_for(flags, PYTHON_VERSION="3.14.7", DISTRO="trixie")
         build = Build(settings.versions[0], settings.distros[0], settings, Layout.for_root(root))
         for variant in (DEFAULT, FREETHREADED):

@@ -1,5 +1,6 @@
 """The rendered debian/ directory: names that never collide, versions, conditional add-on stanza."""
 
+import copy
 import shutil
 import subprocess
 
@@ -84,8 +85,8 @@ def test_maintainer_scripts_compile_and_clean_each_packages_own_stdlib(config_da
 def test_lintian_overrides_only_where_they_apply(config_data, root, tmp_path):
     main = (rendered(config_data, root, tmp_path / "fast", FAST_BUILD="true")
             / "opt-python3.13.lintian-overrides").read_text()
-    assert ("opt-python3.13: embedded-library expat "
-            "[opt/python/python3.13/lib/python3.13/lib-dynload/pyexpat.*]") in main
+    # the shipped config builds pyexpat into the interpreter (flags.builtin_modules)
+    assert "opt-python3.13: embedded-library expat [opt/python/python3.13/bin/python3.13]\n" in main
     assert "national-encoding" not in main  # FAST builds ship no test suite
     assert "bogus-mail-host" not in main  # never hidden in the package: lintian run by hand says so
     rendered(config_data, root, tmp_path / "opt", FAST_BUILD="false")
@@ -171,3 +172,17 @@ def test_rules_hand_the_compressor_to_dpkg_deb(root, tmp_path, environment, expe
     subprocess.run(["make", "-s", "-f", str(root / "debian" / "rules"), "override_dh_builddeb"], cwd=tmp_path,
                    env=env, check=True)
     assert out.read_text().splitlines() == ["--", expected]
+
+
+def test_the_expat_override_names_pyexpat_where_it_is(config_data, root, tmp_path):
+    """Built in (the shipped config): each interpreter; else its lib-dynload .so in each package's stdlib."""
+    shared = copy.deepcopy(config_data)
+    shared["flags"]["builtin_modules"] = ["_json"]
+    for name, data in (("builtin", config_data), ("shared", shared)):
+        render_debian_dir(make_build(data, root, FAST_BUILD="true"), root / "debian", tmp_path / name, 0)
+        for package, interpreter in (("opt-python3.13", "python3.13"), ("opt-python3.13t", "python3.13t")):
+            text = (tmp_path / name / f"{package}.lintian-overrides").read_text()
+            where = (f"bin/{interpreter}" if name == "builtin"
+                     else f"lib/{interpreter}/lib-dynload/pyexpat.*")
+            assert f"{package}: embedded-library expat [opt/python/python3.13/{where}]\n" in text
+            assert text.count("embedded-library") == 1
