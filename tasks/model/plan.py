@@ -234,6 +234,10 @@ class Build:
     def validation_report(self) -> Path:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}.validation.json"
 
+    def validate_log(self, name: str) -> Path:
+        """Where one of validate's checks keeps its whole output (the smoke subset's: smoke-main, smoke-ft)."""
+        return self.layout.logs / f"validate-{self.key}-{name}.log"
+
 
 def builds(settings: Settings, layout: Layout,
            local_arch: str | None | Mapping[str, str | None] = None) -> tuple[Build, ...]:

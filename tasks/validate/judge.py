@@ -193,7 +193,7 @@ def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
     cases = "; ".join(failed["cases"][:8]) + (" …" if len(failed["cases"]) > 8 else "")
     status = "passed; failed once, then passed when re-run: " if check.ok else "failed: "
     return Check(label, check.ok, status + modules + (f" ({cases})" if cases else "")
-                 + f"; output: {build.layout.logs / f'validate-{build.key}-{name}.log'}")
+                 + f"; output: {build.validate_log(name)}")
 
 
 def _step(facts: dict, name: str, label: str) -> Check:

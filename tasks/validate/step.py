@@ -69,7 +69,7 @@ def validate(build: Build) -> dict:
             # the test suite's output is kept whole, beside the step's log
             for name in (f"smoke-{v.facts_label}" for v in ALL_VARIANTS):
                 if (work / f"{name}.log").exists():
-                    shutil.copyfile(work / f"{name}.log", layout.logs / f"validate-{build.key}-{name}.log")
+                    shutil.copyfile(work / f"{name}.log", build.validate_log(name))
         finally:
             remove_tree(work)
         checks = judge(facts, build)
