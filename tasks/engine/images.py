@@ -16,6 +16,7 @@ from pathlib import Path
 from tasks import faults
 from tasks.build.flags import build_deps
 from tasks.engine import bootstrap, docker_env, emulation
+from tasks.engine.console import WholeLines
 from tasks.errors import UserError
 from tasks.files import Targets, open_log, read_json
 from tasks.model.config import Distro, Settings
@@ -151,14 +152,14 @@ def build_image(recipe_: ImageRecipe, layout: Layout, stamp: Path) -> dict:
             args = dict(recipe_.buildargs, BASE_IMAGE=base)
             image_id, output = None, deque[str](maxlen=200)  # the last lines, for the cause
             log_path = layout.logs / f"image-{recipe_.distro.name}.log"
-            with open_log(log_path) as log:
+            with open_log(log_path) as log, WholeLines(sys.stdout) as console:
                 for line in engine.api.build(
                     fileobj=io.BytesIO(recipe_.context()), custom_context=True, tag=recipe_.tag, buildargs=args,
                     labels={docker_env.LABEL_PROJECT: recipe_.project_id, docker_env.LABEL_RECIPE: recipe_.digest},
                     rm=True, forcerm=True, decode=True, network_mode="host", platform=f"linux/{recipe_.distro.arch}",
                 ):
                     if "stream" in line:
-                        sys.stdout.write(line["stream"])
+                        console.write(line["stream"])
                         log.write(line["stream"])
                         output.append(line["stream"])
                     if "error" in line:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tasks import files
 from tasks.engine import docker_env, transfer
+from tasks.engine.console import WholeLines
 from tasks.errors import UserError
 from tasks.pipeline import locking
 
@@ -280,11 +281,11 @@ def run(step: Step, engine=None) -> None:
             )
             send_mounts(container, step)
             container.start()
-            with files.open_log(step.log) as log:
+            with files.open_log(step.log) as log, WholeLines(sys.stdout) as console:
                 for chunk in container.logs(stream=True, follow=True):
                     text = chunk.decode("utf-8", errors="replace")
                     log.write(text)
-                    sys.stdout.write(text)
+                    console.write(text)
             status = container.wait().get("StatusCode", 1)
             if status == 0:
                 fetch_mounts(container, step)
