@@ -2,7 +2,12 @@
 # package step, part 1: `make install` each variant into its own staging tree.
 # Mounts: /build/<variant> (the build tree), /src (its source copy), /pkg (the packaging directory).
 # Arguments: the variant(s) to install, e.g. "default".
+# A clang LTO build's static libpython then gets machine code (native-archive.sh).
 set -euo pipefail
+# shellcheck source=lto.sh
+. "$(dirname "$0")/lto.sh"
+# shellcheck source=native-archive.sh
+. "$(dirname "$0")/native-archive.sh"
 for variant in "$@"; do
     stage="/pkg/stage/${variant}"
     rm -rf "${stage}"
@@ -18,4 +23,10 @@ for variant in "$@"; do
     # packages ship no .pyc (the postinst compiles them on the target, and the package step removes every
     # __pycache__), so let compileall do the top level only (-l) instead of some 6000 compilations
     make -C "/build/${variant}" install DESTDIR="${stage}" COMPILEALL_OPTS="-j0 -l"
+    # make install writes the archive to lib/ and to lib/pythonX.Y/config-*/: the one in lib/ first
+    mapfile -t archives < <(find "${stage}" -name 'libpython3*.a' -type f -printf '%d %p\n' | sort -n | cut -d' ' -f2-)
+    if [ "${#archives[@]}" -gt 0 ]; then
+        read -r cc _ <<<"$(pb_make_var "/build/${variant}/Makefile" CC)"
+        pb_native_archive "${cc}" "$(nproc)" "${archives[@]}"
+    fi
 done

@@ -89,10 +89,13 @@ check distro-venv bash -c "set -e
     /tmp/venv-distro/bin/pip --version"
 
 # Users' C extensions build with the installed sysconfig compiler and flags.
-check cc-install apt-get install -y -q --no-install-recommends gcc libc6-dev binutils
+check cc-install apt-get install -y -q --no-install-recommends gcc libc6-dev binutils pkg-config
 check c-extension "${py}" /pb/validate/build_extension.py /tmp/ext-main
+# C programs embed the interpreter with python3.X-config --embed and pkg-config (static libpython)
+check embed-main bash /pb/validate/embed.sh "${py}-config" /tmp/embed-main
 if [ -n "${PB_PKG_FT}" ]; then
     check c-extension-ft "${pyt}" /pb/validate/build_extension.py /tmp/ext-ft
+    check embed-ft bash /pb/validate/embed.sh "${pyt}-config" /tmp/embed-ft
 fi
 # the ELF header (Type: EXEC or DYN, i.e. PIE) and the notes (DTrace's stapsdt probes) of each interpreter
 check readelf-main readelf -h -n "${py}"

@@ -235,7 +235,7 @@ class Build:
         return self.dist_dir / f"{self.package_main}_{self.debian_version}.validation.json"
 
     def validate_log(self, name: str) -> Path:
-        """Where one of validate's checks keeps its whole output (the smoke subset's: smoke-main, smoke-ft)."""
+        """Where one of validate's checks keeps its whole output (smoke-main, smoke-ft, embed-main, embed-ft)."""
         return self.layout.logs / f"validate-{self.key}-{name}.log"
 
 

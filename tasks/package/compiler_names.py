@@ -54,7 +54,7 @@ def _rewrite_lines(text: str, pattern: re.Pattern[str], load: Callable[[str], st
     return "\n".join(lines)
 
 
-def _python_vars(text: str) -> dict:
+def python_vars(text: str) -> dict:
     """The build_time_vars dict of a _sysconfigdata module (its only assignment)."""
     for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "build_time_vars" for t in node.targets):
@@ -73,7 +73,7 @@ def rewrite_file(path: Path, names: Mapping[str, str]) -> bool:
     text = path.read_text()
     if path.suffix == ".py":
         new = _rewrite_lines(text, _PY_LINE, ast.literal_eval, repr, names)
-        ok = _python_vars(new) == _expected(_python_vars(text), names)
+        ok = python_vars(new) == _expected(python_vars(text), names)
     elif path.suffix == ".json":
         new = _rewrite_lines(text, _JSON_LINE, json.loads, json.dumps, names)
         ok = json.loads(new) == _expected(json.loads(text), names)

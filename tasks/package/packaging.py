@@ -16,7 +16,7 @@ from tasks.errors import UserError
 from tasks.files import move_atomic, remove_tree
 from tasks.model.plan import Build
 from tasks.model.variant import DEFAULT, FREETHREADED, Variant
-from tasks.package import compiler_names, profiles, tidy
+from tasks.package import compiler_names, embed_flags, profiles, tidy
 
 TEMPLATE_FILES = ("control.in", "control-freethreaded.in", "changelog.in", "lintian-overrides.in",
                   "lintian-overrides-tests.in", "lintian-overrides-nopie.in", "postinst.in", "prerm.in")
@@ -196,6 +196,8 @@ def package(build: Build, image: str, run, side_by_side, jobs: int) -> dict:
         if toolchain.compiler == "clang" and toolchain.llvm is not None:
             renamed = compiler_names.rewrite_tree(tree, toolchain.llvm)
             print(f"{variant} tree: sysconfig names gcc instead of {toolchain.cc} in {', '.join(renamed) or 'no file'}")
+        completed = embed_flags.rewrite_tree(tree, build.version.major_minor + variant.abi_suffix, toolchain.pie)
+        print(f"{variant} tree: the embedding link flags completed in {', '.join(completed) or 'no file'}")
     summary: dict = {}
     if build.settings.free_threaded:
         result = freethreaded.dedupe(work / "stage" / FREETHREADED.name, work / "stage" / DEFAULT.name,

@@ -28,7 +28,7 @@ from tasks.model.config import Settings
 from tasks.model.plan import Build, Layout, builds
 from tasks.model.variant import ALL as ALL_VARIANTS
 from tasks.model.variant import DEFAULT
-from tasks.package import packaging, profiles, tidy
+from tasks.package import compiler_names, elf_needed, embed_flags, packaging, profiles, tidy
 from tasks.pipeline import actions as steps
 from tasks.sources import extract
 from tasks.validate import facts, judge
@@ -179,7 +179,8 @@ def package_task(build: Build) -> dict:
         "actions": [(steps.package, [build])],
         "file_dep": [*(str(build.compiled_stamp(v)) for v in build.variants), *templates,
                      *_scripts(layout, "install.sh", "debuild.sh"),
-                     *code_files(layout, freethreaded, tidy, packaging)],
+                     *code_files(layout, freethreaded, tidy, compiler_names, elf_needed, embed_flags,
+                                 packaging)],
         "targets": [str(p) for p in build.deb_files()] + [str(build.changes_file), str(build.manifest)],
         "uptodate": [config_changed({
             "packages": list(build.packages), "version": build.debian_version, "display": build.distro.display,

@@ -121,7 +121,7 @@ def _system_library_checks(facts: dict, build: Build) -> list[Check]:
 def _lintian_check(facts: dict, build: Build) -> Check:
     tags = facts.get("lintian") or {}
     bad = {f"{sev}: {tag}": n for sev in ("E", "W") for tag, n in sorted(tags.get(sev, {}).items())}
-    ok = _rc(facts, "lintian") == 0 and not bad
+    ok = facts.get("rc", {}).get("lintian") == 0 and not bad
     if ok:
         overridden = ", ".join(sorted(tags.get("O", {})))
         detail = f"{sum(tags.get('I', {}).values())} info hints; overridden: {overridden or 'none'}"
@@ -131,7 +131,7 @@ def _lintian_check(facts: dict, build: Build) -> Check:
     elif bad:
         detail = "; ".join(f"{tag} ({n})" for tag, n in bad.items())
     else:
-        detail = f"exit {_rc(facts, 'lintian')}: " + " | ".join(
+        detail = f"exit {facts.get('rc', {}).get('lintian')}: " + " | ".join(
             facts.get("logs", {}).get("lintian", "").strip().splitlines()[-3:])
     return Check("lintian: no error or warning", ok, detail[:600])
 
@@ -179,10 +179,6 @@ def _pie_checks(facts: dict, build: Build) -> list[Check]:
     return checks
 
 
-def _rc(facts: dict, name: str) -> int | None:
-    return facts.get("rc", {}).get(name)
-
-
 def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
     """The smoke subset's check, naming failed modules and cases (also those that passed when re-run, -w)."""
     check = _step(facts, name, label)
@@ -197,7 +193,7 @@ def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
 
 
 def _step(facts: dict, name: str, label: str) -> Check:
-    rc = _rc(facts, name)
+    rc = facts.get("rc", {}).get(name)
     tail = " | ".join(facts.get("logs", {}).get(name, "").strip().splitlines()[-3:])
     return Check(label, rc == 0, "ok" if rc == 0 else f"exit {rc}: {tail}"[:400])
 
@@ -273,8 +269,10 @@ def judge(facts: dict, build: Build) -> list[Check]:
                         "ok" if not outside else f"{len(outside)} paths, e.g. {outside[0]}"))
     checks.append(_step(facts, "distro-venv", "the distro's python3 -m venv still works"))
     checks.append(_step(facts, "c-extension", "a C extension builds with sysconfig's compiler and flags"))
+    checks.append(_step(facts, "embed-main", "a C program embeds the interpreter (python-config, pkg-config)"))
     if build.settings.free_threaded:
         checks.append(_step(facts, "c-extension-ft", "a C extension builds for the free-threaded ABI"))
+        checks.append(_step(facts, "embed-ft", "a C program embeds the free-threaded interpreter"))
     if "--with-dtrace" in build.configure_args(DEFAULT):
         for name in _readelf_logs(build):
             notes = facts.get("logs", {}).get(name, "")

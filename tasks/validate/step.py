@@ -66,8 +66,8 @@ def validate(build: Build) -> dict:
             # lintian is one busy core; the install check mostly waits on apt and the tests: they overlap well
             runner.run_side_by_side(install, lintian)
             facts = read_facts(work, build)
-            # the test suite's output is kept whole, beside the step's log
-            for name in (f"smoke-{v.facts_label}" for v in ALL_VARIANTS):
+            # the test suite's and the embedding programs' output is kept whole, beside the step's log
+            for name in (f"{check}-{v.facts_label}" for check in ("smoke", "embed") for v in ALL_VARIANTS):
                 if (work / f"{name}.log").exists():
                     shutil.copyfile(work / f"{name}.log", build.validate_log(name))
         finally:

@@ -37,7 +37,8 @@ def interpreter_facts(build, variant):
 @pytest.fixture
 def good(build):
     rc = {name: 0 for name in ("distro-install", "install", "venv-main", "python3t", "venv-ft", "distro-venv",
-                               "c-extension", "c-extension-ft", "purge", "prefix-gone", "distro-after-purge",
+                               "c-extension", "c-extension-ft", "embed-main", "embed-ft",
+                               "purge", "prefix-gone", "distro-after-purge",
                                "lintian", "bytecode-main", "bytecode-ft")}
     return {
         "rc": rc,
