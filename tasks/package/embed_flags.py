@@ -54,9 +54,9 @@ def link_words(variables: Mapping[str, object], pie: bool, sonames: Iterable[str
     """What follows -lpythonX.Y on an embedding program's link line: each word once, in order. sonames:
     the interpreter's DT_NEEDED entries."""
     words: list[str] = []
+    sonames = tuple(sonames)
     for name in LIBRARY_VARS:
-        value = variables.get(name) or ""
-        words += [by_soname(word, tuple(sonames)) for word in str(value).split()]
+        words += [by_soname(word, sonames) for word in str(variables.get(name) or "").split()]
     words += ["-Wl,-E"] + ([] if pie else ["-no-pie"])
     bad = [w for w in words if not _SAFE_WORD.fullmatch(w)]
     if bad:
