@@ -27,6 +27,8 @@ for variant in "$@"; do
     mapfile -t archives < <(find "${stage}" -name 'libpython3*.a' -type f -printf '%d %p\n' | sort -n | cut -d' ' -f2-)
     if [ "${#archives[@]}" -gt 0 ]; then
         read -r cc _ <<<"$(pb_make_var "/build/${variant}/Makefile" CC)"
-        pb_native_archive "${cc}" "$(nproc)" "${archives[@]}"
+        case "${cc}" in  # clang-N (toolchain.sh); gcc's LTO objects hold machine code already
+            clang-[1-9][0-9]) pb_native_archive "/usr/lib/llvm-${cc#clang-}/bin/clang" "$(nproc)" "${archives[@]}" ;;
+        esac
     fi
 done

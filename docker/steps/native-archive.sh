@@ -8,21 +8,19 @@
 # keep their names and order, and the archive is deterministic (ar D): a rebuild from the same inputs gives
 # the same bytes.
 
-# pb_native_archive CC JOBS ARCHIVE [COPY...]: convert ARCHIVE in place; each COPY that was byte-identical
-# to it (make install writes libpythonX.Y.a twice) gets the converted archive too.
+# pb_native_archive CLANG JOBS ARCHIVE [COPY...]: convert ARCHIVE in place with CLANG (the build's own,
+# /usr/lib/llvm-N/bin/clang: not ccache's wrapper, the install step mounts no compiler cache); each COPY that
+# was byte-identical to it (make install writes libpythonX.Y.a twice) gets the converted archive too.
 pb_native_archive() {
-    local cc=$1 jobs=$2 archive=$3 work index name llvm
+    local clang=$1 jobs=$2 archive=$3 work index name
     shift 3
-    case "$cc" in
-        clang-[1-9][0-9]) llvm=${cc#clang-} ;;
-        gcc) return 0 ;;
-        *) echo "python-builder: native-archive: unknown compiler '$cc' (gcc, clang-N)" >&2; return 2 ;;
-    esac
+    if [ ! -x "$clang" ]; then
+        echo "python-builder: native-archive: no compiler at '$clang'" >&2
+        return 2
+    fi
     case "$jobs" in [1-9] | [1-9][0-9]) ;; *) echo "python-builder: native-archive: bad jobs '$jobs'" >&2; return 2 ;; esac
-    # the compiler itself, not ccache's wrapper of it (the install step mounts no compiler cache)
-    local clang="/usr/lib/llvm-${llvm}/bin/clang"
     work=$(mktemp -d)
-    local -a names members bitcode
+    local -a names=() members=() bitcode=()
     local -A seen=()
     mapfile -t names < <(ar t "$archive")
     index=0
@@ -58,5 +56,5 @@ pb_native_archive() {
     cat "$converted" >"$archive"  # in place: the mode make install gave it stays
     rm -rf "$work"
     echo "python-builder: ${archive##*/}: ${#bitcode[@]} of ${#names[@]} members compiled from LLVM bitcode" \
-        "to machine code with ${cc} -O2 in $((SECONDS - started)) s (a program embedding Python links it)"
+        "to machine code with ${clang} -O2 in $((SECONDS - started)) s (a program embedding Python links it)"
 }
