@@ -50,8 +50,7 @@ def modules_for(build: Build) -> tuple[str, ...]:
 
 
 def free_threading_status(version) -> str:
-    statuses = _by_line(FREE_THREADING, version)
-    return statuses[-1] if statuses else "not available"
+    return (_by_line(FREE_THREADING, version) or ["not available"])[-1]
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,7 @@ MAX_MISSING_PROFILES = {"gcc": 10, "clang": 40}
 
 def upstream_version(debian_version: str) -> str:
     """2.7.1 from 2.7.1-2, 1:2.5.1+dfsg-3 or 2.5.1~rc1-1 (epoch, revision and repack suffixes dropped)."""
-    version = re.sub(r"^[0-9]+:", "", debian_version)
-    version = version.rsplit("-", 1)[0] if "-" in version else version
+    version = re.sub(r"^[0-9]+:", "", debian_version).rsplit("-", 1)[0]
     return re.split(r"[+~]", version)[0]
 
 
@@ -121,7 +119,7 @@ def _system_library_checks(facts: dict, build: Build) -> list[Check]:
 def _lintian_check(facts: dict, build: Build) -> Check:
     tags = facts.get("lintian") or {}
     bad = {f"{sev}: {tag}": n for sev in ("E", "W") for tag, n in sorted(tags.get(sev, {}).items())}
-    ok = facts.get("rc", {}).get("lintian") == 0 and not bad
+    ok = _rc(facts, "lintian") == 0 and not bad
     if ok:
         overridden = ", ".join(sorted(tags.get("O", {})))
         detail = f"{sum(tags.get('I', {}).values())} info hints; overridden: {overridden or 'none'}"
@@ -131,7 +129,7 @@ def _lintian_check(facts: dict, build: Build) -> Check:
     elif bad:
         detail = "; ".join(f"{tag} ({n})" for tag, n in bad.items())
     else:
-        detail = f"exit {facts.get('rc', {}).get('lintian')}: " + " | ".join(
+        detail = f"exit {_rc(facts, 'lintian')}: " + " | ".join(
             facts.get("logs", {}).get("lintian", "").strip().splitlines()[-3:])
     return Check("lintian: no error or warning", ok, detail[:600])
 
@@ -179,6 +177,10 @@ def _pie_checks(facts: dict, build: Build) -> list[Check]:
     return checks
 
 
+def _rc(facts: dict, name: str) -> int | None:
+    return facts.get("rc", {}).get(name)
+
+
 def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
     """The smoke subset's check, naming failed modules and cases (also those that passed when re-run, -w)."""
     check = _step(facts, name, label)
@@ -193,7 +195,7 @@ def _smoke(facts: dict, name: str, label: str, build: Build) -> Check:
 
 
 def _step(facts: dict, name: str, label: str) -> Check:
-    rc = facts.get("rc", {}).get(name)
+    rc = _rc(facts, name)
     tail = " | ".join(facts.get("logs", {}).get(name, "").strip().splitlines()[-3:])
     return Check(label, rc == 0, "ok" if rc == 0 else f"exit {rc}: {tail}"[:400])
 
