@@ -7,7 +7,8 @@ things, Ctrl-C and SIGTERM as one-line interrupts, and the containers a killed o
                               writable checkout?  else one line and exit 2
                               flock .doit.lock (waits for the other command; says so)
                               previous holder was killed -> remove its containers
-                              at exit after an interrupt -> remove this checkout's containers
+                              an interrupt -> remove this checkout's containers, stop the running
+                                              steps' programs and threads (tasks/pipeline/stopping.py)
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tasks
 from tasks.errors import UserError
-from tasks.pipeline import locking
+from tasks.pipeline import locking, stopping
 
 # doit's commands (doit 0.37: `auto` became the doit-auto1 plugin); a first word that is none of them is
 # a task name for `run`
 DOIT_COMMANDS = ("run", "list", "info", "clean", "forget", "ignore", "dumpdb", "help", "strace", "reset-dep",
                  "tabcompletion")
 READ_ONLY_COMMANDS = ("list", "info", "help", "dumpdb", "tabcompletion")
+RUNS_STEPS = ("run", "strace")
+# where the steps' own code lives: a thread with a frame there is running a step
+CODE_DIR = Path(os.path.dirname(tasks.__file__))
 
 
 def command_of(argv: Sequence[str]) -> str:
@@ -60,17 +65,21 @@ class RunGuard:
             except ValueError:  # not the main thread (an in-process caller): nothing to install
                 pass
         locking.one_line_interrupts()
-        if died and self.command == "run":
+        if died and self.command in RUNS_STEPS:
             self.sweep("left by a killed run")
         atexit.register(self._at_exit)
 
     def _interrupt(self, signum, frame):
+        if not self.interrupted and self.command in RUNS_STEPS:  # a second Ctrl-C ends the waits at once
+            self.interrupted = True
+            self.sweep("of interrupted step(s)")  # first: the steps waiting on a container return
+            stopping.stop_running_steps(CODE_DIR, lambda line: print(line, flush=True))
         self.interrupted = True
         raise KeyboardInterrupt("Ctrl-C" if signum == signal.SIGINT else f"signal {signum}")
 
     def _at_exit(self) -> None:
         # after an interrupt under any reporter (-r json too): no container of this checkout may go on
-        if self.interrupted and self.command == "run":
+        if self.interrupted and self.command in RUNS_STEPS:
             self.sweep("of interrupted step(s)")
 
     def sweep(self, why: str) -> None:
