@@ -137,8 +137,7 @@ def _read_verification(table: Mapping[str, Any]) -> Verification:
         raise UserError(f"verification.policy: {policy_name!r} is not one of {', '.join(POLICIES)}")
     bundle_dirs = _get(table, "verification.bundle_dirs")
     for item in bundle_dirs:
-        if not isinstance(item, str) or not item or "\n" in item:
-            raise UserError(f"verification.bundle_dirs: {item!r} is not a directory path")
+        forms.directory(item, "verification.bundle_dirs")
     signers = {}
     for line, entry in table_of(table, "signers", "verification").items():
         where = f"verification.signers.{line!r}"
@@ -237,8 +236,7 @@ def parse(data: Mapping[str, Any]) -> Settings:
     templates = tuple(urls.template(t, "sources.url_templates") for t in _get(sources, "sources.url_templates"))
     local_dirs = _get(sources, "sources.local_dirs")
     for item in local_dirs:
-        if not isinstance(item, str) or not item or "\n" in item:
-            raise UserError(f"sources.local_dirs: {item!r} is not a directory path")
+        forms.directory(item, "sources.local_dirs")
     timeout = bounded(_get(sources, "sources.timeout"), 1, MAX_TIMEOUT, "sources.timeout", "seconds")
 
     settings = Settings(

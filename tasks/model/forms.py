@@ -7,10 +7,18 @@ the rest of the code can pass values as argv or environment without quoting worr
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from tasks.errors import UserError, shown
+
+
+def invisible(text: str) -> str | None:
+    """The first character of `text` a reader cannot see or that breaks a line: a control, a format
+    character (bidi override, zero width), a private-use or unassigned one, a line or paragraph separator."""
+    return next((c for c in text if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")),
+                None)
 
 
 @dataclass(frozen=True)
@@ -21,11 +29,22 @@ class Form:
     def check(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not self.pattern.fullmatch(value):
             raise UserError(f"{where}: {shown(value, 60)} is not a valid {self.what}")
+        if (char := invisible(value)) is not None:  # a Unicode form's text (ASCII forms cannot hold one)
+            raise UserError(f"{where}: {shown(value, 60)} holds the invisible or line-breaking character "
+                            f"U+{ord(char):04X}; write it in visible characters")
         return value
 
 
 def _form(pattern: str, what: str, flags: re.RegexFlag = re.ASCII) -> Form:
     return Form(re.compile(pattern, flags), what)
+
+
+def directory(value: Any, where: str) -> str:
+    """A directory the tool reads from (sources.local_dirs, verification.bundle_dirs): any path of visible
+    characters, relative ones from the checkout and ~ for the home directory."""
+    if not isinstance(value, str) or not value or len(value) > 4096 or invisible(value) is not None:
+        raise UserError(f"{where}: {shown(value, 60)} is not a directory path (visible characters, at most 4096)")
+    return value
 
 
 # configure options (--with-x=y) or variable assignments (CFLAGS=-O3 -g: blanks allowed, one argv word)

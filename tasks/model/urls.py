@@ -34,6 +34,11 @@ def url(value: str, where: str, pattern: re.Pattern[str] = URL_PATTERN, what: st
         _ = parts.port  # parsing the port: a bad one raises ValueError
     except ValueError:
         raise UserError(f"{where}: {shown(value, 80)} is not a valid {what} ({URL_RULE})") from None
+    if parts.scheme != "file" and not parts.hostname:
+        raise UserError(f"{where}: {shown(value, 80)} names no host (write it as {parts.scheme}://host/path)")
+    if parts.scheme == "file" and parts.netloc not in ("", "localhost"):
+        raise UserError(f"{where}: {shown(value, 80)} names a file on the host {parts.netloc!r}; file:// URLs name "
+                        "files on this machine (file:///path)")
     if credentials:
         masked = value.replace(parts.netloc, "…@" + parts.netloc.rpartition("@")[2], 1)
         raise UserError(f"{where}: {shown(masked, 80)} carries a user name or password, "

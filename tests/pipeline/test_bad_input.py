@@ -115,6 +115,14 @@ DTRACE = '"--with-dtrace",'
     ('<python-builder@localhost>"', '<python-builder@localhost>, Doe <d@e.f>"', ["package.maintainer", "without ,"]),
     ('name_prefix = "opt-"', 'name_prefix = "' + "o" * 40 + '-"', ["package.name_prefix", "at most 32 characters"]),
     ('prefix = "/opt/python/', 'prefix = "/opt/' + "p" * 90 + '/', ["package.prefix", "longer than 100", "127-byte"]),
+    # free text and paths: no invisible or line-breaking character (a bidi override, a NUL, U+2028)
+    ('maintainer = "python-builder', r'maintainer = "Zo\u00eb \u202eredliub', ["package.maintainer", "U+202E"]),
+    ('maintainer = "python-builder', r'maintainer = "O\u2028Brien', ["package.maintainer", "line-breaking", "U+2028"]),
+    ("local_dirs = []", r'local_dirs = ["/srv/\u200btarballs"]', ["sources.local_dirs", "not a directory path"]),
+    ("bundle_dirs = []", r'bundle_dirs = ["/srv/a\u0000b"]', ["verification.bundle_dirs", "not a directory path"]),
+    # URLs name a host (file:// ones this machine)
+    ("mirrors = []", 'mirrors = ["https:///python"]', ["sources.mirrors", "names no host"]),
+    ("mirrors = []", 'mirrors = ["file://fileserver/srv/python"]', ["sources.mirrors", "this machine"]),
 ])
 def test_bad_config_value(project, old, new, words):
     config = project / "config.toml"
