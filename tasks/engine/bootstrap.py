@@ -40,6 +40,16 @@ def bootstrap_command(tool: str, distro: Distro, target: Path, mirror: str) -> l
     return ["debootstrap", "--variant=minbase", f"--arch={distro.arch}", distro.codename, str(target), mirror]
 
 
+def scratch_prefix(distro: Distro, pid: int, work: Path) -> str:
+    """The name a bootstrap's scratch directory starts with: the release and this process. Any other
+    process's is a killed run's (the run lock admits one run per checkout): removed here."""
+    prefix = f"{distro.codename}-{distro.arch}-"
+    for leftover in work.glob(f"{prefix}*"):
+        if not leftover.name.startswith(f"{prefix}{pid}-"):
+            remove_tree(leftover)
+    return f"{prefix}{pid}-"
+
+
 def _tool() -> str:
     for tool in ("mmdebstrap", "debootstrap"):
         if shutil.which(tool):
@@ -72,20 +82,17 @@ def bootstrap(engine, distro: Distro, work: Path, recipe: Path, mirror: str | No
     mirror = mirror or debian_mirror()
     tag = bootstrap_tag(distro)
     work.mkdir(parents=True, exist_ok=True)
-    for leftover in work.glob(f"{distro.codename}-{distro.arch}-*"):  # a killed run's scratch
-        if time.time() - leftover.stat().st_mtime > 24 * 3600:
-            remove_tree(leftover)
     # a scratch directory of its own: two engines (doit -n 2) may bootstrap the same release at once
-    scratch = Path(tempfile.mkdtemp(prefix=f"{distro.codename}-{distro.arch}-", dir=work))
+    scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(distro, os.getpid(), work), dir=work))
     rootfs = scratch / "rootfs"
     tar_path = scratch / "rootfs.tar"
     print(f"base image {distro.base_image} is not available and cannot be pulled: "
           f"bootstrapping {distro.codename}/{distro.arch} from {mirror} with {tool}", file=sys.stderr)
     try:
         if tool == "mmdebstrap":
-            _run(bootstrap_command(tool, distro, tar_path, mirror), distro)
+            _run(bootstrap_command(tool, distro, tar_path, mirror), distro, scratch / "bootstrap.log")
         else:
-            _run(bootstrap_command(tool, distro, rootfs, mirror), distro)
+            _run(bootstrap_command(tool, distro, rootfs, mirror), distro, scratch / "bootstrap.log")
             with tarfile.open(tar_path, "w") as archive:
                 archive.add(rootfs, arcname=".")
         _import(engine, distro, tar_path, recipe, tag)
@@ -114,15 +121,31 @@ def _import(engine, distro: Distro, rootfs_tar: Path, recipe: Path, tag: str) ->
 EXPIRED = re.compile(r"Release file for (\S+) is expired")
 
 
-def _run(argv: list[str], distro: Distro) -> None:
-    """Run the bootstrap tool, its output passed through to stderr and scanned for the cause of a failure."""
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+def _run(argv: list[str], distro: Distro, log: Path) -> None:
+    """Run the bootstrap tool, its output passed through to stderr and scanned for the cause of a failure.
+
+    The tool writes into `log`, not into a pipe: if this run is killed (kill -9, a closed terminal), a pipe
+    would break under mmdebstrap and kill it half-way, its chroot left in /tmp with proc and sys mounted;
+    writing to a file, it finishes and cleans up on its own (the next run removes the scratch directory)."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     expired = None
-    assert process.stdout is not None
-    for line in process.stdout:
-        sys.stderr.write(line)
-        expired = expired or EXPIRED.search(line)
-    if process.wait() == 0:
+    with open(log, encoding="utf-8", errors="replace") as reader:
+        pending = ""
+        while True:
+            finished = process.poll() is not None  # before reading: all it wrote is then in the file
+            pending += reader.read()
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                sys.stderr.write(line + "\n")
+                expired = expired or EXPIRED.search(line)
+            if finished:
+                break
+            time.sleep(0.1)
+    if pending:
+        sys.stderr.write(pending + "\n")
+        expired = expired or EXPIRED.search(pending)
+    if process.returncode == 0:
         return
     if expired:
         raise UserError(f"bootstrapping {distro.codename} failed: the archive's Release file ({expired.group(1)}) "

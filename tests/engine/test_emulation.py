@@ -123,7 +123,7 @@ def test_an_expired_release_file_is_named_with_the_option_that_accepts_it(tmp_pa
     tool.chmod(0o755)
     forky = dataclasses.replace(_distro("amd64"), name="forky", codename="forky")
     with pytest.raises(UserError) as error:
-        bootstrap._run([str(tool)], forky)
+        bootstrap._run([str(tool)], forky, tmp_path / "bootstrap.log")
     assert "past its Valid-Until date" in str(error.value)
     assert "allow_expired_release = true in [distros.forky]" in str(error.value)
     assert 'Acquire::Check-Valid-Until "false"' not in " ".join(
@@ -131,3 +131,52 @@ def test_an_expired_release_file_is_named_with_the_option_that_accepts_it(tmp_pa
     accepting = dataclasses.replace(forky, allow_expired_release=True)
     assert '--aptopt=Acquire::Check-Valid-Until "false"' in bootstrap.bootstrap_command(
         "mmdebstrap", accepting, tmp_path / "t.tar", "http://m")
+
+
+def test_the_bootstrap_tools_output_is_passed_through_whole(tmp_path, capsys):
+    from tasks.engine import bootstrap
+    tool = tmp_path / "fake-mmdebstrap"
+    tool.write_text("#!/bin/sh\necho 'I: one'\nsleep 0.3\nprintf 'I: two\\nI: no newline'\n")
+    tool.chmod(0o755)
+    bootstrap._run([str(tool)], _distro("amd64"), tmp_path / "bootstrap.log")
+    assert capsys.readouterr().err == "I: one\nI: two\nI: no newline\n"
+
+
+def test_the_bootstrap_tool_outlives_a_killed_run(tmp_path):
+    """kill -9 of doit (or a closed terminal): the tool writes into a file, not into a pipe that would break
+    under it half-way (mmdebstrap so left its chroot in /tmp, mounts included); it finishes on its own."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    tool = tmp_path / "fake-mmdebstrap"
+    tool.write_text(f"#!/bin/sh\necho 'I: started'\nsleep 1\necho 'I: cleaning up'\ntouch {tmp_path}/finished\n")
+    tool.chmod(0o755)
+    log = tmp_path / "bootstrap.log"
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from tasks.engine import bootstrap; "
+              "from tests.engine.test_emulation import _distro; "
+              "bootstrap._run([sys.argv[2]], _distro('amd64'), __import__('pathlib').Path(sys.argv[3]))")
+    root = str(__import__("pathlib").Path(__file__).resolve().parents[2])
+    run = subprocess.Popen([sys.executable, "-c", script, root, str(tool), str(log)], cwd=root,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not (log.exists() and "started" in log.read_text()):
+        assert time.monotonic() < deadline and run.poll() is None, run.communicate()
+        time.sleep(0.05)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "finished").exists():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    assert "I: cleaning up" in log.read_text()
+
+
+def test_a_killed_runs_bootstrap_scratch_is_removed_and_this_runs_kept(tmp_path):
+    from tasks.engine import bootstrap
+    for name in ("trixie-amd64-111-abc", "trixie-amd64-222-def", "trixie-amd64-xyz", "bookworm-amd64-111-ghi"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "rootfs.tar").write_bytes(b"x")
+    assert bootstrap.scratch_prefix(_distro("amd64"), 222, tmp_path) == "trixie-amd64-222-"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bookworm-amd64-111-ghi", "trixie-amd64-222-def"]
