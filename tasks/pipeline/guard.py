@@ -6,6 +6,7 @@ things, Ctrl-C and SIGTERM as one-line interrupts, and the containers a killed o
                          -> changes things (run, clean, forget, ...): RunGuard.enter():
                               writable checkout?  else one line and exit 2
                               flock .doit.lock (waits for the other command; says so)
+                              Ctrl-C, SIGTERM, SIGHUP (unless nohup) -> one-line interrupts
                               previous holder was killed -> remove its containers
                               an interrupt -> remove this checkout's containers, stop the running
                                               steps' programs and threads (tasks/pipeline/stopping.py)
@@ -16,6 +17,7 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +61,10 @@ class RunGuard:
             raise UserError(f"this checkout ({self.root}) is read-only; `doit {self.command}` writes its state "
                             "there: copy the checkout somewhere writable (list and info work here)")
         _, died = locking.acquire(self.root / ".doit.lock", lambda text: print(text, end="", flush=True))
-        for number in (signal.SIGINT, signal.SIGTERM):
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             try:
+                if number == signal.SIGHUP and signal.getsignal(number) == signal.SIG_IGN:
+                    continue  # nohup: the run outlives its terminal
                 signal.signal(number, self._interrupt)
             except ValueError:  # not the main thread (an in-process caller): nothing to install
                 pass
@@ -70,12 +74,15 @@ class RunGuard:
         atexit.register(self._at_exit)
 
     def _interrupt(self, signum, frame):
+        if signum == signal.SIGHUP:  # the terminal closed: stop as for Ctrl-C, writing nothing to it
+            _leave_terminal()
         if not self.interrupted and self.command in RUNS_STEPS:  # a second Ctrl-C ends the waits at once
             self.interrupted = True
             self.sweep("of interrupted step(s)")  # first: the steps waiting on a container return
             stopping.stop_running_steps(CODE_DIR, lambda line: print(line, flush=True))
         self.interrupted = True
-        raise KeyboardInterrupt("Ctrl-C" if signum == signal.SIGINT else f"signal {signum}")
+        raise KeyboardInterrupt({signal.SIGINT: "Ctrl-C", signal.SIGHUP: "the terminal closed"}.get(
+            signum, f"signal {signum}"))
 
     def _at_exit(self) -> None:
         # after an interrupt under any reporter (-r json too): no container of this checkout may go on
@@ -86,3 +93,14 @@ class RunGuard:
         """Remove this checkout's containers on the default engine (docker_host engines: see the reporter)."""
         from tasks.engine import runner
         runner.sweep(self.root, why, lambda line: print(line, flush=True))
+
+
+def _leave_terminal() -> None:
+    """Send what is left to print to /dev/null instead of a terminal that is gone (writes would fail);
+    output that goes to a file or a pipe stays."""
+    for name in ("stdout", "stderr"):
+        try:
+            if getattr(sys, name).isatty():
+                setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - it lives as long as the process
+        except (OSError, ValueError):  # closed, or already gone
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115

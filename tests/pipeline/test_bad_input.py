@@ -267,6 +267,40 @@ def test_download_and_checksum_succeed_from_the_local_server(served_project):
         "cache/downloads/Python-3.13.15.tar.xz", "cache/downloads/Python-3.13.15.tar.xz.verified.json"]
 
 
+@pytest.mark.parametrize("nohup", [False, True])
+def test_a_closed_terminal_stops_the_run_as_ctrl_c_does_unless_nohup(served_project, tmp_path, nohup):
+    """SIGHUP (the terminal or the SSH session closed): one line, the held step's target absent, as after
+    Ctrl-C (before, the run died at once and its containers went on until the next run); under nohup, which
+    ignores SIGHUP, the run goes on."""
+    import signal
+    import sys
+    import time
+    marker = tmp_path / "holding"
+    env = {**os.environ, "PB_HOLD_AT": "checksum", "PB_HOLD_MARKER": str(marker)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "doit", "checksum:3.13.15", "PYTHON_VERSION=3.13.15"], cwd=served_project, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN if nohup else signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        process.send_signal(signal.SIGHUP)
+        if nohup:
+            time.sleep(1)
+            assert process.poll() is None  # still holding: the run went on
+            process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        process.kill()
+    assert process.returncode != 0 and "Traceback" not in output, output
+    why = "signal 15" if nohup else "the terminal closed"
+    assert [line for line in output.splitlines() if line.startswith("python-builder: error:")] == [
+        f"python-builder: error: interrupted ({why}); run doit again to resume"], output
+    assert not (served_project / "cache" / "downloads" / "Python-3.13.15.tar.xz.verified.json").exists()
+
+
 def test_tampered_cached_tarball_is_caught_and_removed(served_project):
     assert doit(served_project, "checksum:3.13.15", "PYTHON_VERSION=3.13.15").returncode == 0
     tarball = served_project / "cache" / "downloads" / "Python-3.13.15.tar.xz"
