@@ -1,12 +1,13 @@
 """Stop the running steps on an interrupt, so that each cleans up after itself before doit exits.
 
-doit runs steps in daemon threads (`par_type = "thread"`): Ctrl-C and SIGTERM land in the main thread,
+doit runs steps in daemon threads (`par_type = "thread"`): Ctrl-C, SIGTERM and SIGHUP land in the main thread,
 and at exit the step threads are dropped mid-way, their `finally` blocks never run, and a program a step
 started loses its reader half-way through its own cleanup. (mmdebstrap, killed so, left its 270 MB
 chroot in /tmp with proc, sys and devpts still mounted in it.) So, on an interrupt, before doit exits:
 
     signal handler -> the step's programs (our child processes) get SIGTERM; wait until they are gone
-                   -> the threads still in our code get KeyboardInterrupt; wait until they left it
+                   -> wait for the step threads to leave our code (a step whose program ended fails
+                      and cleans up by itself); those still in it get KeyboardInterrupt; wait again
                    -> then the interrupt goes on as before (one line, containers swept)
 
 Both waits are bounded; a second Ctrl-C ends them at once.
@@ -90,6 +91,10 @@ def stop_running_steps(code_dir: Path, say: Callable[[str], None],
                 pass
         if not _wait(lambda: not set(pids) & set(children(os.getpid())), children_seconds):
             say(f"python-builder: the interrupted steps' programs did not end within {children_seconds:.0f} s")
-    for thread in busy_threads(code_dir):
+    # a step whose program or container is gone ends on its own, cleanup included: let it; an interrupt
+    # raised into a thread could land in the middle of that cleanup (a half-removed scratch directory)
+    if _wait(lambda: not busy_threads(code_dir), threads_seconds / 2):
+        return
+    for thread in busy_threads(code_dir):  # still at work (a download, a hashing loop): interrupt it there
         _raise_in(thread)
-    _wait(lambda: not busy_threads(code_dir), threads_seconds)
+    _wait(lambda: not busy_threads(code_dir), threads_seconds / 2)

@@ -74,7 +74,7 @@ SCENARIO = textwrap.dedent("""
         time.sleep(0.05)
     said = []
     started = time.monotonic()
-    stopping.stop_running_steps(tmp, said.append, children_seconds=20, threads_seconds=5)
+    stopping.stop_running_steps(tmp, said.append, children_seconds=20, threads_seconds=2)
     print(json.dumps({"seconds": time.monotonic() - started, "said": said, "record": record,
                       "cleaned": (tmp / "cleaned").exists(), "worker_alive": worker.is_alive(),
                       "children_left": stopping.children(os.getpid())}))
@@ -100,11 +100,11 @@ def test_a_steps_program_gets_sigterm_and_the_time_to_clean_up_then_the_step_unw
     assert 1 <= result["seconds"] < 5  # waited for the cleanup, not for the idle worker
 
 
-def test_a_step_busy_in_its_own_code_is_interrupted_and_runs_its_finally(tmp_path):
+def test_a_step_still_busy_in_its_own_code_is_interrupted_and_runs_its_finally(tmp_path):
     result = scenario(tmp_path, "computes")
     assert result["record"]["finally"] and not result["worker_alive"]
     assert result["said"] == []  # no program to wait for: nothing to say
-    assert result["seconds"] < 2
+    assert 1 <= result["seconds"] < 2  # it had its second to end by itself, then was interrupted
 
 
 @pytest.mark.parametrize("stat, parent", [
