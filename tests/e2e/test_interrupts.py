@@ -246,7 +246,8 @@ def test_ctrl_c_while_two_steps_run_stops_both(walk, docker_engine):
         log.write(f"\n===== Ctrl-C during two compiles at once\n{output}")
     assert process.returncode != 0
     assert "Traceback" not in output, output[-3000:]
-    assert "removed 2 container(s) of 2 interrupted step(s)" in output, output[-2000:]
+    # the run guard removes them as the interrupt lands, before it lets the step threads unwind
+    assert "removed 2 container(s) of interrupted step(s)" in output, output[-2000:]
     time.sleep(1)
     assert ours(docker_engine, walk) == []
     assert not [p for step in ("compile", "compile_ft") for p in targets(walk, step) if p.exists()]
