@@ -160,7 +160,9 @@ def test_ctrl_c_removes_the_interrupted_steps_container_on_the_second_engine(far
     process = BackgroundDoit(fresh, f"compile:{key}", "DISTRO=trixie-farm", *COMMON)
     output = process.interrupt_once_running(engine, fresh, [f"compile:{key}"], signal.SIGINT)
     assert process.returncode != 0 and "Traceback" not in output, output[-3000:]
-    assert f"of interrupted step(s) on {second_engine.url}" in output, output[-2000:]
+    # removed before doit exits: by the step itself (the run guard lets the interrupted step threads unwind
+    # through their cleanup) or, where a step cannot, by the reporter's sweep of that engine
+    # (`removed N container(s) of interrupted step(s) on <url>`; tests/engine/test_build_farm.py)
     label = {"label": f"io.python-builder.project={Layout.for_root(fresh).project_id}"}
     assert engine.containers.list(all=True, filters=label) == []
     assert not (fresh / "cache" / "build" / key / "default.compiled.json").exists()
