@@ -73,7 +73,7 @@ def test_identical_rebuild_passes_and_reports(built):
     assert rebuild.rebuild_check(built, {"FAST_BUILD": "true", "PYTHON_VERSION": "3.14.7"}, run=run) == \
         {"identical": True, "debs": 4}
     command = calls[0]
-    assert command[-3:] == ["build:3.14.7-trixie", "FAST_BUILD=true", "PYTHON_VERSION=3.14.7"]
+    assert command[-3:] == ["package:3.14.7-trixie", "FAST_BUILD=true", "PYTHON_VERSION=3.14.7"]
     assert command[command.index("--dir") + 1] == str(rebuild.work_dir(built) / "python-builder")
     report = json.loads((rebuild.work_dir(built) / "report.json").read_text())
     assert report["identical"] and len(report["debs"]) == 4 and report["image_package_differences"] == []
