@@ -118,7 +118,16 @@ def open_log(path: Path) -> TextIO:
 
 
 def remove_tree(path: Path) -> None:
-    """Remove a directory tree (or file) if it exists; read-only subdirectories included."""
+    """Remove a directory tree (or file) if it exists; read-only subdirectories included. An interrupt that
+    lands during the removal (a cleanup, as the run guard stops the steps) lets it finish, then goes on."""
+    try:
+        _remove_tree(path)
+    except KeyboardInterrupt:
+        _remove_tree(path)
+        raise
+
+
+def _remove_tree(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()
     elif path.exists():

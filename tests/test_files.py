@@ -94,3 +94,29 @@ def test_a_log_is_written_afresh_never_through_what_was_in_its_place(tmp_path, o
         handle.write("this run\n")
     assert log.read_text() == "this run\n" and not log.is_symlink()
     assert victim.read_text() == "precious"
+
+
+def test_an_interrupt_during_a_removal_lets_it_finish_then_goes_on(tmp_path, monkeypatch):
+    """The run guard interrupts the step threads as it stops a run: one landing inside a step's cleanup
+    (removing its scratch directory) must not leave it half-removed."""
+    import shutil
+
+    import pytest
+
+    from tasks import files
+    tree = tmp_path / "scratch"
+    (tree / "a" / "b").mkdir(parents=True)
+    (tree / "a" / "b" / "rootfs.tar").write_bytes(b"x" * 1000)
+    real, calls = shutil.rmtree, []
+
+    def interrupted_once(path, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            (tree / "a" / "b" / "rootfs.tar").unlink()  # part of the work done, then the interrupt lands
+            raise KeyboardInterrupt
+        real(path, **kwargs)
+
+    monkeypatch.setattr(files.shutil, "rmtree", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        files.remove_tree(tree)
+    assert not tree.exists() and len(calls) == 2

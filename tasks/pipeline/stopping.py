@@ -6,8 +6,7 @@ started loses its reader half-way through its own cleanup. (mmdebstrap, killed s
 chroot in /tmp with proc, sys and devpts still mounted in it.) So, on an interrupt, before doit exits:
 
     signal handler -> the step's programs (our child processes) get SIGTERM; wait until they are gone
-                   -> wait for the step threads to leave our code (a step whose program ended fails
-                      and cleans up by itself); those still in it get KeyboardInterrupt; wait again
+                   -> the threads still in our code get KeyboardInterrupt; wait until they left it
                    -> then the interrupt goes on as before (one line, containers swept)
 
 Both waits are bounded; a second Ctrl-C ends them at once.
@@ -91,10 +90,9 @@ def stop_running_steps(code_dir: Path, say: Callable[[str], None],
                 pass
         if not _wait(lambda: not set(pids) & set(children(os.getpid())), children_seconds):
             say(f"python-builder: the interrupted steps' programs did not end within {children_seconds:.0f} s")
-    # a step whose program or container is gone ends on its own, cleanup included: let it; an interrupt
-    # raised into a thread could land in the middle of that cleanup (a half-removed scratch directory)
-    if _wait(lambda: not busy_threads(code_dir), threads_seconds / 2):
-        return
-    for thread in busy_threads(code_dir):  # still at work (a download, a hashing loop): interrupt it there
+    # at once: a step still at work (a download, a hashing loop) must not go on to finish and write its
+    # target. The interrupt may land inside a step's own cleanup; what that leaves (a scratch directory)
+    # the step's next run removes.
+    for thread in busy_threads(code_dir):
         _raise_in(thread)
-    _wait(lambda: not busy_threads(code_dir), threads_seconds / 2)
+    _wait(lambda: not busy_threads(code_dir), threads_seconds)

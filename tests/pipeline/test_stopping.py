@@ -104,7 +104,7 @@ def test_a_step_still_busy_in_its_own_code_is_interrupted_and_runs_its_finally(t
     result = scenario(tmp_path, "computes")
     assert result["record"]["finally"] and not result["worker_alive"]
     assert result["said"] == []  # no program to wait for: nothing to say
-    assert 1 <= result["seconds"] < 2  # it had its second to end by itself, then was interrupted
+    assert result["seconds"] < 1  # interrupted at once: it must not go on to finish its work
 
 
 @pytest.mark.parametrize("stat, parent", [
