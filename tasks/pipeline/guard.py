@@ -79,7 +79,7 @@ class RunGuard:
         if not self.interrupted and self.command in RUNS_STEPS:  # a second Ctrl-C ends the waits at once
             self.interrupted = True
             self.sweep("of interrupted step(s)")  # first: the steps waiting on a container return
-            stopping.stop_running_steps(CODE_DIR, lambda line: print(line, flush=True))
+            stopping.stop_running_steps(CODE_DIR, _say)
         self.interrupted = True
         raise KeyboardInterrupt({signal.SIGINT: "Ctrl-C", signal.SIGHUP: "the terminal closed"}.get(
             signum, f"signal {signum}"))
@@ -92,7 +92,11 @@ class RunGuard:
     def sweep(self, why: str) -> None:
         """Remove this checkout's containers on the default engine (docker_host engines: see the reporter)."""
         from tasks.engine import runner
-        runner.sweep(self.root, why, lambda line: print(line, flush=True))
+        runner.sweep(self.root, why, _say)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def _leave_terminal() -> None:
